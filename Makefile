@@ -1,0 +1,28 @@
+# Quick start: `make demo` (set up + run the main job) and `make test` (set up + run the tests).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.tsrnn-installed
+
+.PHONY: demo test bench docs clean
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,plot,docs]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/tsrnn demo --out demo_output
+
+test: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q
+
+bench: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) benchmarks/run_all.py
+
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) demo_output docs/_build

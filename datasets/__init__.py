@@ -1,0 +1,12 @@
+"""Datasets shipped with tsrnn (installed as ``tsrnn.datasets``) and wrappers of sktime's bundled sets.
+
+- :func:`load_etth1`: ETTh1 (CC BY-ND 4.0, shipped unmodified in ``data/ett/``) with the standard
+  Informer/CycleNet split and train-only scaling.
+- :func:`load_classification`: UCR/UEA sets that sktime bundles offline, in tsrnn's panel layout
+  ``(n_samples, n_timepoints, n_channels)`` (or a list of arrays for unequal lengths).
+"""
+
+from tsrnn.datasets.classification import CLASSIFICATION_SETS, load_classification
+from tsrnn.datasets.ett import ETT_SPLITS, ett_windows, load_etth1
+
+__all__ = ["CLASSIFICATION_SETS", "ETT_SPLITS", "ett_windows", "load_classification", "load_etth1"]

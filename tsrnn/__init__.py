@@ -1,0 +1,40 @@
+"""tsrnn: time-series and continuous-time sequence models with scikit-learn-style estimators.
+
+Importing ``tsrnn`` is cheap: torch, Lightning, sktime and Triton are imported only when an estimator,
+module or op is first used. Public names are resolved lazily (PEP 562).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "S5Forecaster": "tsrnn.estimators.s5",
+    "S5Classifier": "tsrnn.estimators.s5",
+    "S5Regressor": "tsrnn.estimators.s5",
+    "SeasonalNaiveForecaster": "tsrnn.estimators.baselines",
+    "load": "tsrnn.io",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tsrnn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+    from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
+    from tsrnn.io import load

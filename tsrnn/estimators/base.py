@@ -1,0 +1,557 @@
+"""scikit-learn-compatible bases shared by every family: classifier, regressor, forecaster.
+
+A family contributes a mixin with its hyperparameters (``_family_params``) and ``_build_backbone``; the task
+bases here do validation, scaling, training through Lightning (:mod:`tsrnn.training`), prediction,
+scoring, randomness and save/load. Concrete classes are one line each, e.g.
+``class S5Classifier(S5Family, SequenceClassifier)``, with ``__init__`` generated from the parameter table
+so that ``get_params``/``set_params``/``clone`` see every parameter.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from tsrnn.data.panel import attach_times, check_panel, to_model_inputs
+
+#: Training parameters shared by every estimator, with their defaults.
+TRAINING_PARAMS = {
+    "max_epochs": 50,
+    "batch_size": 32,
+    "lr": 3e-3,
+    "weight_decay": 0.01,
+    "ssm_lr": 1e-3,
+    "early_stopping": False,
+    "patience": 10,
+    "validation_fraction": 0.1,
+    "device": "auto",
+    "precision": "32-true",
+    "random_state": None,
+    "verbose": 0,
+    "trainer_kwargs": None,
+}
+
+TRAINING_PARAMS_DOC = """\
+max_epochs : int, default=50
+    Training epochs (upper bound with early stopping).
+batch_size : int, default=32
+lr : float, default=3e-3
+    Learning rate of the regular parameters (AdamW).
+weight_decay : float, default=0.01
+    Weight decay of the regular parameters.
+ssm_lr : float, default=1e-3
+    Learning rate of the state-space parameters (eigenvalues, B, steps), trained without weight decay.
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training samples and stop after ``patience`` epochs without
+    improvement; the best weights are kept.
+patience : int, default=10
+validation_fraction : float, default=0.1
+device : {"auto", "cpu", "cuda", "mps"}, default="auto"
+    "auto" uses CUDA when available, else the CPU.
+precision : str or int, default="32-true"
+    Lightning precision ("32-true", "bf16-mixed", ...).
+random_state : int or None, default=None
+    Seeds weight initialization, shuffling and the validation split; the global RNGs are never touched.
+verbose : int, default=0
+    0 is silent; 1 shows Lightning's progress bar and model summary.
+trainer_kwargs : dict or None, default=None
+    Extra ``lightning.Trainer`` arguments (``strategy``, ``devices``, ``num_nodes``, ``callbacks``, ``logger``).
+"""
+
+
+def _check_param(name, value, kind, low=None, high=None, choices=None, allow_none=False):
+    if value is None and allow_none:
+        return
+    if choices is not None:
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+        return
+    ok_type = (isinstance(value, (int, np.integer)) and not isinstance(value, bool)) if kind is int else \
+        isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok_type:
+        raise TypeError(f"{name} must be {'an int' if kind is int else 'a number'}, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
+
+
+def make_init(params: dict):
+    """Build an ``__init__`` that stores ``params`` (name -> default) as attributes and nothing else.
+
+    Its signature lists every parameter as keyword-only, which is what ``get_params`` reads.
+    """
+
+    def __init__(self, **kwargs):
+        unknown = set(kwargs) - set(params)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected parameter(s) {sorted(unknown)}")
+        for name, default in params.items():
+            setattr(self, name, kwargs.get(name, default))
+
+    sig = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    sig += [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in params.items()]
+    __init__.__signature__ = inspect.Signature(sig)
+    return __init__
+
+
+def estimator(registry_name: str):
+    """Class decorator for concrete estimators: generate ``__init__`` from the family, task and training
+    parameter tables and record the stable registry name used by save/load."""
+
+    def wrap(cls):
+        cls.__init__ = make_init({**cls._family_params, **cls._task_params, **TRAINING_PARAMS})
+        cls._registry_name = registry_name
+        return cls
+
+    return wrap
+
+
+class BaseSequenceEstimator(BaseEstimator):
+    """Common machinery; see the module docstring. Subclasses define ``_family_params``,
+    ``_task_params``, ``_build_backbone(n_inputs)`` and the task hooks."""
+
+    _family_params: dict = {}
+    _task_params: dict = {}
+    #: Whether the family uses ``times`` (continuous-time); others raise a clear error when given times.
+    _supports_times: bool = True
+    _registry_name: str = ""
+
+    # --- sklearn plumbing ---------------------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = False
+        return tags
+
+    def _validate_training_params(self):
+        _check_param("max_epochs", self.max_epochs, int, 1)
+        _check_param("batch_size", self.batch_size, int, 1)
+        _check_param("lr", self.lr, float, 0)
+        _check_param("ssm_lr", self.ssm_lr, float, 0)
+        _check_param("weight_decay", self.weight_decay, float, 0)
+        _check_param("patience", self.patience, int, 1)
+        _check_param("validation_fraction", self.validation_fraction, float, 0, 1)
+        _check_param("device", self.device, None, choices=("auto", "cpu", "cuda", "gpu", "mps"))
+        _check_param("verbose", self.verbose, int, 0)
+        if self.trainer_kwargs is not None and not isinstance(self.trainer_kwargs, dict):
+            raise TypeError(f"trainer_kwargs must be a dict or None, got {type(self.trainer_kwargs).__name__}")
+        if self.random_state is not None and not isinstance(self.random_state, (int, np.integer)):
+            raise TypeError(f"random_state must be an int or None, got {self.random_state!r}")
+        self._validate_family_params()
+
+    def _validate_family_params(self):
+        """Family-specific checks (override)."""
+
+    def _seed(self) -> int:
+        if self.random_state is None:
+            return int(np.random.SeedSequence().generate_state(1)[0])
+        return int(self.random_state) % (2**32)
+
+    def _train(self, build, arrays: dict, loss: str):
+        """Build the network with ``build()`` and train it, all under a private RNG; sets ``module_``
+        and ``history_``."""
+        import torch
+
+        from tsrnn.training.trainer import fit_network, resolve_accelerator
+
+        seed = self._seed()
+        rng = np.random.default_rng(seed)
+        cuda = resolve_accelerator(self.device) == "gpu"
+        with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
+            torch.manual_seed(seed)
+            net = build()
+            history = fit_network(
+                net, arrays, loss=loss, max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
+                weight_decay=self.weight_decay, ssm_lr=self.ssm_lr, early_stopping=self.early_stopping,
+                patience=self.patience, validation_fraction=self.validation_fraction, device=self.device,
+                precision=self.precision, verbose=self.verbose, trainer_kwargs=self.trainer_kwargs, rng=rng)
+        self.module_ = net.cpu().eval()
+        self.history_ = history
+        self.n_epochs_trained_ = len(history)
+
+    def _panel_inputs(self, X, times, *, fitting: bool, name="X"):
+        panel = check_panel(X, name=name, n_channels=None if fitting else self.n_features_in_)
+        if times is not None and not self._supports_times:
+            raise ValueError(f"{type(self).__name__} cannot use times: this family is discrete-time")
+        panel = attach_times(panel, times)
+        if fitting:
+            self.n_features_in_ = panel.n_channels
+            self.missing_indicators_ = bool(np.isnan(panel.values).any())
+            self.time_unit_ = panel.median_gap()
+        return panel, to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+
+    def _forward(self, inputs: dict, batch_size: int = 256) -> np.ndarray:
+        """Run ``module_`` in eval mode over ``inputs`` in batches; returns a float64 array."""
+        import torch
+
+        net = self.module_
+        outs = []
+        n = inputs["x"].shape[0]
+        with torch.no_grad():
+            for start in range(0, n, batch_size):
+                part = {k: (None if v is None else torch.as_tensor(v[start : start + batch_size]))
+                        for k, v in inputs.items()}
+                outs.append(net(part["x"], dt=part.get("dt"), mask=part.get("mask")).double().numpy())
+        return np.concatenate(outs, axis=0)
+
+    def _n_inputs(self) -> int:
+        return self.n_features_in_ * (2 if self.missing_indicators_ else 1)
+
+    # --- save / load -------------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Save a fitted estimator to the directory ``path`` (``config.json`` + ``weights.pt``).
+
+        No code is pickled: :func:`tsrnn.load` rebuilds the estimator from its registry name and
+        parameters, then loads the weights with ``weights_only=True``.
+        """
+        from tsrnn.io import save
+
+        save(self, path)
+
+    def _fitted_state(self) -> dict:
+        """JSON-serializable fitted metadata (override and extend in task bases)."""
+        return {
+            "n_features_in_": int(self.n_features_in_),
+            "missing_indicators_": self.missing_indicators_,
+            "time_unit_": self.time_unit_,
+            "history_": self.history_,
+        }
+
+    def _restore_fitted_state(self, state: dict) -> None:
+        self.n_features_in_ = state["n_features_in_"]
+        self.missing_indicators_ = state["missing_indicators_"]
+        self.time_unit_ = state["time_unit_"]
+        self.history_ = state["history_"]
+        self.n_epochs_trained_ = len(self.history_)
+
+
+def _pooling_net(est, n_outputs):
+    from tsrnn.nn.heads import SequencePoolingNet
+
+    return SequencePoolingNet(est._build_backbone(est._n_inputs()), n_outputs, pooling=est.pooling)
+
+
+class SequenceClassifier(ClassifierMixin, BaseSequenceEstimator):
+    """Base for sequence classifiers: ``fit(X, y, times=None)``, ``predict``, ``predict_proba``, ``score``
+    (accuracy)."""
+
+    _task_params = {"pooling": "mean"}
+
+    def fit(self, X, y, times=None):
+        """Fit on a panel ``X`` (see :mod:`tsrnn.data.panel`) with labels ``y`` (n_samples,).
+
+        Returns
+        -------
+        self
+        """
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import column_or_1d
+
+        self._validate_training_params()
+        _check_param("pooling", self.pooling, None, choices=("mean", "last"))
+        panel, inputs = self._panel_inputs(X, times, fitting=True)
+        if y is None:
+            raise ValueError("y must be given: requires y to be passed, but the target y is None")
+        y = column_or_1d(y, warn=True)
+        if len(y) != panel.n_samples:
+            raise ValueError(f"X has {panel.n_samples} samples but y has {len(y)}: inconsistent numbers of samples")
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        inputs["y"] = codes.astype(np.int64)
+        if len(self.classes_) == 1:  # nothing to learn: predict the only class
+            self.module_ = None
+            self.history_, self.n_epochs_trained_ = [], 0
+            return self
+        self._train(lambda: _pooling_net(self, len(self.classes_)), inputs, loss="cross_entropy")
+        return self
+
+    def predict_proba(self, X, times=None):
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        check_is_fitted(self)
+        panel, inputs = self._panel_inputs(X, times, fitting=False)
+        if self.module_ is None:
+            return np.ones((panel.n_samples, 1))
+        logits = self._forward(inputs)
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, X, times=None):
+        """Predicted labels, shape (n_samples,)."""
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X, times), axis=1)]
+
+    def score(self, X, y, times=None, sample_weight=None):
+        """Accuracy of ``predict(X)`` against ``y``; labels never seen in ``fit`` raise a ``ValueError``."""
+        from sklearn.metrics import accuracy_score
+
+        check_is_fitted(self)
+        unseen = np.setdiff1d(np.asarray(y), self.classes_)
+        if unseen.size:
+            raise ValueError(f"y contains labels not seen during fit: {unseen.tolist()[:10]}")
+        return accuracy_score(y, self.predict(X, times), sample_weight=sample_weight)
+
+    def _fitted_state(self):
+        state = super()._fitted_state()
+        state["classes_"] = self.classes_.tolist()
+        return state
+
+    def _restore_fitted_state(self, state):
+        super()._restore_fitted_state(state)
+        self.classes_ = np.asarray(state["classes_"])
+
+    def _build_for_load(self):
+        return _pooling_net(self, len(self.classes_)) if len(self.classes_) > 1 else None
+
+
+class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
+    """Base for sequence regressors: ``fit(X, y, times=None)``, ``predict``, ``score`` (R^2). Targets are
+    standardized internally."""
+
+    _task_params = {"pooling": "mean"}
+
+    def fit(self, X, y, times=None):
+        """Fit on a panel ``X`` with targets ``y`` of shape (n_samples,) or (n_samples, n_targets).
+
+        Returns
+        -------
+        self
+        """
+        from sklearn.utils import check_array
+
+        self._validate_training_params()
+        _check_param("pooling", self.pooling, None, choices=("mean", "last"))
+        panel, inputs = self._panel_inputs(X, times, fitting=True)
+        if y is None:
+            raise ValueError("y must be given: requires y to be passed, but the target y is None")
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        if len(y) != panel.n_samples:
+            raise ValueError(f"X has {panel.n_samples} samples but y has {len(y)}: inconsistent numbers of samples")
+        self.y_ndim_ = y.ndim
+        y2 = y.reshape(len(y), -1)
+        self.y_mean_, std = y2.mean(axis=0), y2.std(axis=0)
+        self.y_scale_ = np.where(std > 0, std, 1.0)
+        inputs["y"] = ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
+        self._train(lambda: _pooling_net(self, y2.shape[1]), inputs, loss="mse")
+        return self
+
+    def predict(self, X, times=None):
+        """Predictions, shape (n_samples,) or (n_samples, n_targets) like the ``y`` given to ``fit``."""
+        check_is_fitted(self)
+        _, inputs = self._panel_inputs(X, times, fitting=False)
+        out = self._forward(inputs) * self.y_scale_ + self.y_mean_
+        return out[:, 0] if self.y_ndim_ == 1 else out
+
+    def score(self, X, y, times=None, sample_weight=None):
+        """Coefficient of determination R^2 of ``predict(X)``."""
+        from sklearn.metrics import r2_score
+
+        return r2_score(y, self.predict(X, times), sample_weight=sample_weight)
+
+    def _fitted_state(self):
+        state = super()._fitted_state()
+        state.update(y_ndim_=self.y_ndim_, y_mean_=self.y_mean_.tolist(), y_scale_=self.y_scale_.tolist())
+        return state
+
+    def _restore_fitted_state(self, state):
+        super()._restore_fitted_state(state)
+        self.y_ndim_ = state["y_ndim_"]
+        self.y_mean_, self.y_scale_ = np.asarray(state["y_mean_"]), np.asarray(state["y_scale_"])
+
+    def _build_for_load(self):
+        return _pooling_net(self, len(self.y_mean_))
+
+
+def check_series_list(y, name: str = "y", n_channels: int | None = None):
+    """Validate one series ``(T,)``/``(T, C)``/pandas, or a list of them, for forecasting.
+
+    Returns
+    -------
+    series : list of ndarray, each (T_i, C), float64 (NaN allowed)
+    univariate : bool
+        Whether the input was 1-D (forecasts are then returned 1-D).
+    """
+    from sklearn.utils import check_array
+
+    items = list(y) if isinstance(y, list) else [y]
+    if not items:
+        raise ValueError(f"{name} is an empty list")
+    series, univariate = [], False
+    for i, item in enumerate(items):
+        label = name if len(items) == 1 else f"{name}[{i}]"
+        arr = item.to_numpy() if hasattr(item, "to_numpy") else item
+        if np.ndim(arr) == 1:
+            univariate = True
+            arr = np.reshape(arr, (-1, 1))
+        if np.ndim(arr) != 2:
+            raise ValueError(f"{label} must be a series of shape (n_timepoints,) or (n_timepoints, n_channels), "
+                             f"got shape {np.shape(arr)}")
+        series.append(check_array(arr, dtype=np.float64, ensure_all_finite="allow-nan", input_name=label))
+    chans = {s.shape[1] for s in series}
+    if len(chans) != 1:
+        raise ValueError(f"{name}: every series must have the same number of channels, got {sorted(chans)}")
+    if n_channels is not None and chans != {n_channels}:
+        raise ValueError(f"{name} has {chans.pop()} channels, but the estimator was fitted with {n_channels}")
+    return series, univariate
+
+
+class SequenceForecaster(BaseSequenceEstimator):
+    """Base for direct multi-horizon forecasters.
+
+    ``fit(y, times=None)`` learns from one series (or a list of series) cut into windows of ``lookback``
+    inputs and ``horizon`` targets every ``stride`` steps, after per-channel standardization fit on ``y``.
+    ``predict()`` forecasts the ``horizon`` steps after the training data; ``predict(X)`` after the context
+    ``X`` (one series, or a panel ``(n, T, C)`` of contexts).
+    """
+
+    _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "channel_independent": True}
+
+    def _validate_task_params(self):
+        _check_param("lookback", self.lookback, int, 1)
+        _check_param("horizon", self.horizon, int, 1)
+        _check_param("stride", self.stride, int, 1)
+
+    def fit(self, y, times=None):
+        """Fit on a series ``y`` (``(T,)``, ``(T, C)``, pandas, or a list of those) with optional ``times``.
+
+        Returns
+        -------
+        self
+        """
+        from tsrnn.data.panel import Panel
+        from tsrnn.data.scaling import ChannelScaler
+        from tsrnn.data.windowing import make_windows
+
+        self._validate_training_params()
+        self._validate_task_params()
+        series, self.univariate_ = check_series_list(y)
+        times_list = self._check_times_list(times, series)
+        need = self.lookback + self.horizon
+        for i, s in enumerate(series):
+            if len(s) < need:
+                raise ValueError(f"y{'' if len(series) == 1 else f'[{i}]'} has {len(s)} time points, fewer than "
+                                 f"lookback + horizon = {self.lookback} + {self.horizon}")
+        self.n_features_in_ = series[0].shape[1]
+        self.scaler_ = ChannelScaler().fit(np.concatenate(series))
+        Xs, Ys, Ts = [], [], []
+        for s, t in zip(series, times_list):
+            X, Y, T = make_windows(self.scaler_.transform(s), self.lookback, self.horizon, self.stride, t)
+            Xs.append(X)
+            Ys.append(Y)
+            Ts.append(T)
+        panel = Panel(np.concatenate(Xs), np.full(sum(len(x) for x in Xs), self.lookback),
+                      None if times is None else np.concatenate(Ts))
+        self.missing_indicators_ = bool(np.isnan(panel.values).any())
+        self.time_unit_ = panel.median_gap()
+        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+        inputs["y"] = np.concatenate(Ys).astype(np.float32)
+        self.context_ = series[-1][-self.lookback :]
+        self.context_times_ = None if times is None else times_list[-1][-self.lookback :]
+        self._train(self._build_net, inputs, loss="mse")
+        return self
+
+    def _check_times_list(self, times, series):
+        if times is None:
+            return [None] * len(series)
+        if not self._supports_times:
+            raise ValueError(f"{type(self).__name__} cannot use times: this family is discrete-time")
+        rows = list(times) if isinstance(times, list) else [times]
+        if len(rows) != len(series):
+            raise ValueError(f"times must give one array per series: got {len(rows)} for {len(series)} series")
+        out = []
+        for i, (t, s) in enumerate(zip(rows, series)):
+            checked = attach_times(check_panel(s[None], name="y"), np.asarray(t, dtype=np.float64)[None],
+                                   name="times" if len(rows) == 1 else f"times[{i}]")
+            out.append(checked.times[0])
+        return out
+
+    def _build_net(self):
+        from tsrnn.nn.heads import DirectForecastNet
+
+        n_values = 1 if self.channel_independent else self.n_features_in_
+        backbone = self._build_backbone(n_values * (2 if self.missing_indicators_ else 1))
+        return DirectForecastNet(backbone, self.n_features_in_, self.horizon, instance_norm=self.instance_norm,
+                                 indicators=self.missing_indicators_, channel_independent=self.channel_independent)
+
+    _build_for_load = _build_net
+
+    def _contexts(self, X, times):
+        """Validated contexts: ((n, lookback, C) scaled values, (n, lookback) times or None, single?)."""
+        if X is None:
+            if times is not None:
+                raise ValueError("times given without X: pass the context series X with its times")
+            return self.context_[None], None if self.context_times_ is None else self.context_times_[None], True
+        single = not (np.ndim(X) == 3 or (isinstance(X, list) and np.ndim(X[0]) == 2))
+        if single:
+            series, _ = check_series_list(X, "X", self.n_features_in_)
+            values = series[0][None]
+            times = None if times is None else np.asarray(times, dtype=np.float64)[None]
+        else:
+            panel = attach_times(check_panel(X, name="X", n_channels=self.n_features_in_), times)
+            if not panel.equal_length:
+                raise ValueError("X: contexts of unequal length are not supported; pass an (n, T, C) array")
+            values, times = panel.values, panel.times
+        if values.shape[1] < self.lookback:
+            raise ValueError(f"X has {values.shape[1]} time points, fewer than lookback = {self.lookback}")
+        if times is not None:
+            if not self._supports_times:
+                raise ValueError(f"{type(self).__name__} cannot use times: this family is discrete-time")
+            attach_times(check_panel(values, name="X"), times)  # validates shape and monotonicity
+            times = times[:, -self.lookback :]
+        return values[:, -self.lookback :], times, single
+
+    def predict(self, X=None, times=None):
+        """Forecast ``horizon`` steps.
+
+        Parameters
+        ----------
+        X : array-like, optional
+            Context: one series ``(T, C)``/``(T,)`` (T >= lookback) or a panel ``(n, T, C)``. When omitted,
+            the forecast follows the end of the training series.
+        times : array-like, optional
+            Times of the context rows.
+
+        Returns
+        -------
+        ndarray, shape (horizon, C) (``(horizon,)`` for a 1-D training series) or (n, horizon, C)
+        """
+        from tsrnn.data.panel import Panel
+
+        check_is_fitted(self)
+        values, ctx_times, single = self._contexts(X, times)
+        n = values.shape[0]
+        panel = Panel(self.scaler_.transform(values), np.full(n, self.lookback), ctx_times)
+        out = self.scaler_.inverse_transform(self._forward(to_model_inputs(panel, self.missing_indicators_,
+                                                                            self.time_unit_)))
+        if single:
+            out = out[0]
+            return out[:, 0] if self.univariate_ else out
+        return out
+
+    def score(self, X, y, times=None):
+        """Negative mean squared error of ``predict(X)`` against the true continuation ``y``."""
+        pred = self.predict(X, times)
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape != pred.shape:
+            raise ValueError(f"y must have the forecast's shape {pred.shape}, got {y.shape}")
+        return -float(np.nanmean((pred - y) ** 2))
+
+    def _fitted_state(self):
+        state = super()._fitted_state()
+        state.update(scaler_=self.scaler_.get_state(), context_=self.context_.tolist(),
+                     context_times_=None if self.context_times_ is None else self.context_times_.tolist(),
+                     univariate_=self.univariate_)
+        return state
+
+    def _restore_fitted_state(self, state):
+        from tsrnn.data.scaling import ChannelScaler
+
+        super()._restore_fitted_state(state)
+        self.scaler_ = ChannelScaler.from_state(state["scaler_"])
+        self.context_ = np.asarray(state["context_"], dtype=np.float64)
+        self.context_times_ = None if state["context_times_"] is None else np.asarray(state["context_times_"])
+        self.univariate_ = state["univariate_"]

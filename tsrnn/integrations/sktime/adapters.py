@@ -1,0 +1,214 @@
+"""sktime ``BaseForecaster`` / ``BaseClassifier`` / ``BaseRegressor`` around tsrnn estimators."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sktime.classification.base import BaseClassifier
+from sktime.forecasting.base import BaseForecaster
+from sktime.regression.base import BaseRegressor
+
+_COMMON_TAGS = {
+    "authors": ["tsrnn developers"],
+    "maintainers": ["tsrnn developers"],
+    "python_dependencies": ["torch", "lightning"],
+    # The adapters have no random_state of their own: the wrapped estimator's random_state seeds them, so
+    # they are deterministic exactly when it is an int (set per instance by _set_randomness_tag).
+    "capability:random_state": False,
+    "property:randomness": "stochastic",
+}
+
+
+def _set_randomness_tag(adapter):
+    seeded = isinstance(getattr(adapter.estimator, "random_state", None), (int, np.integer))
+    adapter.set_tags(**{"property:randomness": "deterministic" if seeded else "stochastic"})
+
+
+def _panel_from_sktime(X):
+    """sktime ``df-list`` (list of (T_i, C) frames) or ``numpy3D`` (n, C, T) -> tsrnn panel (n, T, C) or list."""
+    if isinstance(X, np.ndarray):
+        return np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
+    return [x.to_numpy(dtype=np.float64) for x in X]
+
+
+class TsrnnForecaster(BaseForecaster):
+    """sktime forecaster wrapping a tsrnn forecaster (e.g. :class:`tsrnn.S5Forecaster`).
+
+    The wrapped estimator's ``horizon`` is set to the largest step of ``fh`` at fit; forecasts start right
+    after the training data.
+
+    Parameters
+    ----------
+    estimator : tsrnn forecaster
+        Cloned at fit; its ``horizon`` is overridden.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_airline
+    >>> from tsrnn import S5Forecaster
+    >>> from tsrnn.integrations.sktime import TsrnnForecaster
+    >>> y = load_airline()
+    >>> f = TsrnnForecaster(S5Forecaster(lookback=24, d_model=8, d_state=8, n_layers=1, max_epochs=1,
+    ...                                  random_state=0))
+    >>> f.fit(y, fh=[1, 2, 3]).predict().shape
+    (3,)
+    """
+
+    _tags = {
+        **_COMMON_TAGS,
+        "y_inner_mtype": "pd.DataFrame",
+        "X_inner_mtype": "pd.DataFrame",
+        "scitype:y": "both",
+        "capability:exogenous": False,
+        "requires-fh-in-fit": True,
+        "capability:missing_values": True,
+        "capability:insample": False,
+        "capability:pred_int": False,
+    }
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+        super().__init__()
+        _set_randomness_tag(self)
+
+    def _fit(self, y, X=None, fh=None):
+        from tsrnn import S5Forecaster
+
+        steps = fh.to_relative(self.cutoff)
+        if np.any(np.asarray(steps) < 1):
+            raise ValueError("fh must be strictly out-of-sample (steps >= 1) for tsrnn forecasters")
+        base = S5Forecaster() if self.estimator is None else self.estimator
+        self.estimator_ = clone(base).set_params(horizon=int(np.max(steps)))
+        self.estimator_.fit(y.to_numpy(dtype=np.float64))
+        return self
+
+    def _predict(self, fh, X=None):
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int)
+        context = self._y.to_numpy(dtype=np.float64)
+        if self.estimator_.horizon < steps.max():
+            raise ValueError(f"fh reaches {steps.max()} steps, beyond the fitted horizon {self.estimator_.horizon}")
+        pred = self.estimator_.predict(context)
+        pred = pred.reshape(pred.shape[0], -1)[steps - 1]
+        index = fh.to_absolute_index(self.cutoff)
+        return pd.DataFrame(pred, index=index, columns=self._y.columns)
+
+    def _update(self, y, X=None, update_params=True):
+        if update_params:
+            self.estimator_.fit(self._y.to_numpy(dtype=np.float64))
+        return self
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Two tiny configurations for sktime's conformance suite."""
+        from tsrnn import S5Forecaster
+
+        tiny = dict(d_model=4, d_state=4, n_layers=1, max_epochs=1, batch_size=64, random_state=0)
+        return [{"estimator": S5Forecaster(lookback=4, **tiny)},
+                {"estimator": S5Forecaster(lookback=6, discretization="bilinear", instance_norm=False, **tiny)}]
+
+
+class _PanelAdapterMixin:
+    """fit/predict plumbing shared by the classifier and regressor adapters."""
+
+    def _fit(self, X, y):
+        self.estimator_ = clone(self._default_estimator() if self.estimator is None else self.estimator)
+        self.estimator_.fit(_panel_from_sktime(X), y)
+        return self
+
+    def _predict(self, X):
+        return self.estimator_.predict(_panel_from_sktime(X))
+
+
+_PANEL_TAGS = {
+    **_COMMON_TAGS,
+    "X_inner_mtype": ["df-list", "numpy3D"],
+    "capability:multivariate": True,
+    "capability:unequal_length": True,
+    "capability:missing_values": True,
+}
+
+
+class TsrnnClassifier(_PanelAdapterMixin, BaseClassifier):
+    """sktime classifier wrapping a tsrnn classifier (e.g. :class:`tsrnn.S5Classifier`).
+
+    Parameters
+    ----------
+    estimator : tsrnn classifier
+        Cloned at fit.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_unit_test
+    >>> from tsrnn import S5Classifier
+    >>> from tsrnn.integrations.sktime import TsrnnClassifier
+    >>> X, y = load_unit_test(split="train")
+    >>> clf = TsrnnClassifier(S5Classifier(d_model=8, d_state=8, n_layers=1, max_epochs=1, random_state=0))
+    >>> clf.fit(X, y).predict(X).shape
+    (20,)
+    """
+
+    _tags = {**_PANEL_TAGS, "capability:predict_proba": True}
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+        super().__init__()
+        _set_randomness_tag(self)
+
+    @staticmethod
+    def _default_estimator():
+        from tsrnn import S5Classifier
+
+        return S5Classifier()
+
+    def _predict_proba(self, X):
+        return self.estimator_.predict_proba(_panel_from_sktime(X))
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Two tiny configurations for sktime's conformance suite."""
+        from tsrnn import S5Classifier
+
+        tiny = dict(d_model=4, d_state=4, n_layers=1, max_epochs=1, batch_size=64, random_state=0)
+        return [{"estimator": S5Classifier(**tiny)}, {"estimator": S5Classifier(pooling="last", **tiny)}]
+
+
+class TsrnnRegressor(_PanelAdapterMixin, BaseRegressor):
+    """sktime regressor wrapping a tsrnn regressor (e.g. :class:`tsrnn.S5Regressor`).
+
+    Parameters
+    ----------
+    estimator : tsrnn regressor
+        Cloned at fit.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_unit_test
+    >>> from tsrnn import S5Regressor
+    >>> from tsrnn.integrations.sktime import TsrnnRegressor
+    >>> X, y = load_unit_test(split="train")
+    >>> reg = TsrnnRegressor(S5Regressor(d_model=8, d_state=8, n_layers=1, max_epochs=1, random_state=0))
+    >>> reg.fit(X, y.astype(float)).predict(X).shape
+    (20,)
+    """
+
+    _tags = _PANEL_TAGS
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+        super().__init__()
+        _set_randomness_tag(self)
+
+    @staticmethod
+    def _default_estimator():
+        from tsrnn import S5Regressor
+
+        return S5Regressor()
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Two tiny configurations for sktime's conformance suite."""
+        from tsrnn import S5Regressor
+
+        tiny = dict(d_model=4, d_state=4, n_layers=1, max_epochs=1, batch_size=64, random_state=0)
+        return [{"estimator": S5Regressor(**tiny)}, {"estimator": S5Regressor(pooling="last", **tiny)}]

@@ -1,0 +1,116 @@
+"""Building blocks shared by every sequence family: residual blocks, backbones, parameter tags.
+
+A *mixer* is any module with ``forward(u, dt=None, mask=None, h0=None) -> (y, h_last)`` over a whole
+sequence and ``step(u_t, h, dt_t=None) -> (y_t, h)`` for one step (``S5SSM`` is one). A backbone stacks
+residual blocks around mixers and maps ``(B, L, n_inputs)`` to features ``(B, L, d_model)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+_SSM_FLAG = "_tsrnn_ssm"
+
+
+def mark_ssm_parameter(param: nn.Parameter) -> nn.Parameter:
+    """Tag a parameter as an SSM parameter (Lambda, B, step): it gets its own lr and no weight decay."""
+    setattr(param, _SSM_FLAG, True)
+    return param
+
+
+def is_ssm_parameter(param: nn.Parameter) -> bool:
+    """Whether :func:`mark_ssm_parameter` tagged ``param``."""
+    return getattr(param, _SSM_FLAG, False)
+
+
+class ResidualSequenceBlock(nn.Module):
+    """Pre-norm residual block: ``x + dropout(act(mixer(norm(x))))``.
+
+    Parameters
+    ----------
+    mixer : nn.Module
+        Sequence mixer (see module docstring).
+    d_model : int
+    activation : {"half_glu", "gelu"}
+        ``half_glu`` is S5's ``x * sigmoid(W gelu(x))`` applied after GELU.
+    dropout : float
+    """
+
+    def __init__(self, mixer: nn.Module, d_model: int, activation: str = "half_glu", dropout: float = 0.0):
+        super().__init__()
+        if activation not in ("half_glu", "gelu"):
+            raise ValueError(f"activation must be 'half_glu' or 'gelu', got {activation!r}")
+        self.mixer = mixer
+        self.norm = nn.LayerNorm(d_model)
+        self.gate = nn.Linear(d_model, d_model) if activation == "half_glu" else None
+        self.dropout = nn.Dropout(dropout)
+
+    def _activate(self, y):
+        y = F.gelu(y)
+        if self.gate is not None:
+            y = y * torch.sigmoid(self.gate(y))
+        return self.dropout(y)
+
+    def forward(self, x, dt=None, mask=None, h0=None):
+        """x : (B, L, H) -> (y : (B, L, H), h_last)."""
+        y, h_last = self.mixer(self.norm(x), dt=dt, mask=mask, h0=h0)
+        return x + self._activate(y), h_last
+
+    def step(self, x_t, h, dt_t=None):
+        """x_t : (B, H) -> (y_t : (B, H), h)."""
+        y, h = self.mixer.step(self.norm(x_t), h, dt_t)
+        return x_t + self._activate(y), h
+
+
+class SequenceBackbone(nn.Module):
+    """Linear encoder followed by a stack of residual blocks.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Input channels.
+    d_model : int
+        Feature width.
+    blocks : list of ResidualSequenceBlock
+    """
+
+    def __init__(self, n_inputs: int, d_model: int, blocks: list[nn.Module]):
+        super().__init__()
+        self.n_inputs, self.d_model = n_inputs, d_model
+        self.encoder = nn.Linear(n_inputs, d_model)
+        self.layers = nn.ModuleList(blocks)
+
+    def forward(self, x, dt=None, mask=None):
+        """Features of a whole sequence.
+
+        Parameters
+        ----------
+        x : Tensor, shape (B, L, n_inputs)
+        dt : Tensor, shape (B, L), optional
+            Time gap before every step.
+        mask : Tensor, shape (B, L), bool, optional
+            False at padded steps.
+
+        Returns
+        -------
+        Tensor, shape (B, L, d_model)
+        """
+        z = self.encoder(x)
+        for layer in self.layers:
+            z, _ = layer(z, dt=dt, mask=mask)
+        return z
+
+    def initial_state(self, batch_size: int, device=None) -> list:
+        """Zero state of every layer, for :meth:`step`."""
+        return [layer.mixer.initial_state(batch_size, device) for layer in self.layers]
+
+    def step(self, x_t, state, dt_t=None):
+        """One streaming step: ``x_t`` (B, n_inputs) -> features (B, d_model) and the new state list."""
+        z = self.encoder(x_t)
+        new_state = []
+        for layer, h in zip(self.layers, state):
+            z, h = layer.step(z, h, dt_t)
+            new_state.append(h)
+        return z, new_state

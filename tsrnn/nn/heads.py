@@ -1,0 +1,114 @@
+"""Task networks that put a head on any sequence backbone (classification, regression, forecasting)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def last_valid(z: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Features at each sequence's last valid step.
+
+    Parameters
+    ----------
+    z : Tensor, shape (B, L, H)
+    mask : Tensor, shape (B, L), bool, optional
+        True on valid steps, which form a prefix of every row.
+
+    Returns
+    -------
+    Tensor, shape (B, H)
+    """
+    if mask is None:
+        return z[:, -1]
+    idx = mask.sum(dim=1).clamp(min=1) - 1
+    return z[torch.arange(z.shape[0], device=z.device), idx]
+
+
+def masked_mean(z: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean over valid steps: ``z`` (B, L, H), ``mask`` (B, L) -> (B, H)."""
+    if mask is None:
+        return z.mean(dim=1)
+    w = mask.unsqueeze(-1).to(z.dtype)
+    return (z * w).sum(dim=1) / w.sum(dim=1).clamp(min=1.0)
+
+
+class SequencePoolingNet(nn.Module):
+    """Backbone, pooling over time, linear head: for classification (logits) and regression.
+
+    Parameters
+    ----------
+    backbone : SequenceBackbone
+    n_outputs : int
+    pooling : {"mean", "last"}
+    """
+
+    def __init__(self, backbone: nn.Module, n_outputs: int, pooling: str = "mean"):
+        super().__init__()
+        if pooling not in ("mean", "last"):
+            raise ValueError(f"pooling must be 'mean' or 'last', got {pooling!r}")
+        self.backbone, self.pooling = backbone, pooling
+        self.head = nn.Linear(backbone.d_model, n_outputs)
+
+    def forward(self, x, dt=None, mask=None):
+        """x : (B, L, C), dt : (B, L), mask : (B, L) -> (B, n_outputs)."""
+        z = self.backbone(x, dt=dt, mask=mask)
+        pooled = masked_mean(z, mask) if self.pooling == "mean" else last_valid(z, mask)
+        return self.head(pooled)
+
+
+class DirectForecastNet(nn.Module):
+    """Direct multi-horizon forecaster: encode the lookback window, map the last features to all steps.
+
+    With ``instance_norm`` each window is standardized per channel before the backbone and the forecast
+    is mapped back (reversible instance normalization, without affine parameters). With
+    ``channel_independent`` every channel is encoded as its own univariate series by the shared backbone.
+
+    Parameters
+    ----------
+    backbone : SequenceBackbone
+        Takes the value channels (1 when ``channel_independent``), followed by as many observed-indicator
+        channels when ``indicators``.
+    n_channels : int
+        Channels to forecast.
+    horizon : int
+    instance_norm : bool
+    indicators : bool
+        The input carries observed-indicator channels after the values (missing values zero-filled).
+    channel_independent : bool
+    """
+
+    def __init__(self, backbone: nn.Module, n_channels: int, horizon: int, instance_norm: bool = True,
+                 indicators: bool = False, channel_independent: bool = False):
+        super().__init__()
+        self.backbone, self.n_channels, self.horizon = backbone, n_channels, horizon
+        self.instance_norm, self.indicators = instance_norm, indicators
+        self.channel_independent = channel_independent
+        self.head = nn.Linear(backbone.d_model, horizon * (1 if channel_independent else n_channels))
+
+    def forward(self, x, dt=None, mask=None):
+        """x : (B, L, C_in), dt : (B, L), mask : (B, L) -> forecast (B, horizon, n_channels)."""
+        C = self.n_channels
+        values = x[..., :C]
+        observed = x[..., C : 2 * C] if self.indicators else torch.ones_like(values)
+        if mask is not None:
+            observed = observed * mask.unsqueeze(-1).to(observed.dtype)
+        if self.instance_norm:
+            count = observed.sum(dim=1, keepdim=True).clamp(min=1.0)
+            mean = (values * observed).sum(dim=1, keepdim=True) / count
+            std = torch.sqrt(((values - mean) ** 2 * observed).sum(dim=1, keepdim=True) / count + 1e-5)
+            values = (values - mean) / std * observed
+        parts = [values, observed] if self.indicators else [values]
+        if self.channel_independent:
+            n, length = x.shape[:2]
+            x = torch.stack(parts, dim=-1).transpose(1, 2).reshape(n * C, length, len(parts))
+            dt = None if dt is None else dt.repeat_interleave(C, dim=0)
+            mask = None if mask is None else mask.repeat_interleave(C, dim=0)
+            z = last_valid(self.backbone(x, dt=dt, mask=mask), mask)
+            out = self.head(z).view(n, C, self.horizon).transpose(1, 2)
+        else:
+            z = last_valid(self.backbone(torch.cat(parts, dim=-1), dt=dt, mask=mask), mask)
+            out = self.head(z).view(-1, self.horizon, C)
+        if self.instance_norm:
+            out = out * std + mean
+        return out

@@ -1,0 +1,47 @@
+"""Backend selection shared by every op dispatcher.
+
+Each public op takes ``backend="auto" | "reference" | "torch" | "triton"``. ``"auto"`` resolves to the
+Triton kernels for CUDA tensors once they exist for that op, and to the vectorized torch path otherwise.
+The environment variable ``TSRNN_BACKEND`` overrides ``"auto"`` for debugging.
+"""
+
+from __future__ import annotations
+
+import os
+
+BACKENDS = ("auto", "reference", "torch", "triton")
+
+
+def resolve_backend(backend: str, *, op: str, triton_available: bool = False) -> str:
+    """Return the concrete backend for ``op``.
+
+    Parameters
+    ----------
+    backend : str
+        One of ``"auto"``, ``"reference"``, ``"torch"``, ``"triton"``.
+    op : str
+        Name of the op, used in error messages.
+    triton_available : bool
+        Whether a Triton kernel exists for this op and these inputs.
+
+    Returns
+    -------
+    str
+        ``"reference"``, ``"torch"`` or ``"triton"``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r} (op {op})")
+    if backend == "auto":
+        forced = os.environ.get("TSRNN_BACKEND", "").strip().lower()
+        if forced:
+            if forced not in BACKENDS[1:]:
+                raise ValueError(f"TSRNN_BACKEND must be one of {BACKENDS[1:]}, got {forced!r}")
+            backend = forced
+        else:
+            return "triton" if triton_available else "torch"
+    if backend == "triton" and not triton_available:
+        raise NotImplementedError(
+            f"{op}: no Triton kernel is available for these inputs (Triton kernels need CUDA tensors and "
+            "land with the kernels issue); use backend='torch' or 'auto'"
+        )
+    return backend

@@ -1,0 +1,149 @@
+r"""Fused discretize-and-scan for diagonal state-space models (S5, S4D recurrent mode, LSSL-diagonal).
+
+With per-state steps ``Delta_p`` and optional per-step time gaps ``dt_{b,t}``::
+
+    Delta_{b,t,p} = Delta_p * dt_{b,t}
+    lambda_bar, gamma = discretize(Lambda_p, Delta_{b,t,p})
+    h_{b,t} = lambda_bar * h_{b,t-1} + gamma * (B u_{b,t})
+    y_{b,t} = k * Re(C h_{b,t}) + D * u_{b,t}          (k = 2 with conjugate symmetry, else 1)
+
+Steps where ``mask`` is False leave the state unchanged (``lambda_bar = 1``, no input): that is how padded
+steps of unequal-length batches are skipped.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from tsrnn.ops._dispatch import resolve_backend
+from tsrnn.ops.discretize import discretize_diag
+from tsrnn.ops.scan import linear_scan
+
+
+def _readout(h, C, D, u, conj_sym):
+    y = torch.einsum("blp,hp->blh", h, C).real
+    if conj_sym:
+        y = 2.0 * y
+    if D is not None:
+        y = y + D * u
+    return y
+
+
+def diag_ssm_scan_ref(u, Lambda, B, C, D=None, step=None, dt=None, mask=None, method="zoh", conj_sym=True,
+                      h0=None, reverse=False):
+    """Reference of :func:`diag_ssm_scan`: a Python loop over time that discretizes at every step.
+
+    Parameters and returns are those of :func:`diag_ssm_scan`.
+    """
+    n_batch, length, _ = u.shape
+    h = torch.zeros(n_batch, Lambda.shape[0], dtype=Lambda.dtype, device=u.device) if h0 is None else h0
+    step = torch.ones_like(Lambda.real) if step is None else step
+    ys = [None] * length
+    order = range(length - 1, -1, -1) if reverse else range(length)
+    for t in order:
+        gap = torch.ones(n_batch, 1, dtype=step.dtype, device=u.device) if dt is None else dt[:, t, None]
+        a, g = discretize_diag(Lambda, step * gap, method)  # (B, P)
+        bu = u[:, t].to(Lambda.dtype) @ B.transpose(0, 1)  # (B, P)
+        h_new = a * h + g * bu
+        if mask is not None:
+            h_new = torch.where(mask[:, t, None], h_new, h)
+        h = h_new
+        ys[t] = _readout(h[:, None], C, D, u[:, t : t + 1], conj_sym)[:, 0]
+    return torch.stack(ys, dim=1), h
+
+
+def diag_ssm_scan(
+    u: torch.Tensor,
+    Lambda: torch.Tensor,
+    B: torch.Tensor,
+    C: torch.Tensor,
+    D: torch.Tensor | None = None,
+    step: torch.Tensor | None = None,
+    dt: torch.Tensor | None = None,
+    mask: torch.Tensor | None = None,
+    method: str = "zoh",
+    conj_sym: bool = True,
+    h0: torch.Tensor | None = None,
+    reverse: bool = False,
+    backend: str = "auto",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Discretize a diagonal SSM per step and run it over a sequence.
+
+    Parameters
+    ----------
+    u : Tensor, shape (B, L, H), real
+        Input sequence.
+    Lambda : Tensor, shape (P,), complex
+        Continuous-time eigenvalues (``Re < 0`` for stability).
+    B : Tensor, shape (P, H), complex
+        Input matrix in the eigenbasis.
+    C : Tensor, shape (H_out, P), complex
+        Output matrix in the eigenbasis.
+    D : Tensor, shape (H,), real, optional
+        Feedthrough (requires ``H_out == H``).
+    step : Tensor, shape (P,), real, optional
+        Per-state step ``Delta > 0`` (1 when omitted).
+    dt : Tensor, shape (B, L), real, optional
+        Per-step time gaps multiplying ``step`` (irregular sampling); 1 when omitted.
+    mask : Tensor, shape (B, L), bool, optional
+        False marks steps that leave the state unchanged (padding).
+    method : {"zoh", "bilinear", "euler", "backward_euler"}
+    conj_sym : bool
+        ``Lambda`` holds one of each conjugate pair; the output is ``2 Re(C h)``.
+    h0 : Tensor, shape (B, P), complex, optional
+    reverse : bool
+        Scan from the last step to the first.
+    backend : {"auto", "reference", "torch", "triton"}
+
+    Returns
+    -------
+    y : Tensor, shape (B, L, H_out), real
+    h_last : Tensor, shape (B, P), complex
+        The state after the last processed step.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lam = torch.tensor([-0.5 + 0.0j])
+    >>> y, h = diag_ssm_scan(torch.ones(1, 3, 1), lam, torch.ones(1, 1, dtype=torch.cfloat),
+    ...                      torch.ones(1, 1, dtype=torch.cfloat), conj_sym=False)
+    >>> y.shape, h.shape
+    (torch.Size([1, 3, 1]), torch.Size([1, 1]))
+    """
+    _check_ssm_inputs(u, Lambda, B, C, D, step, dt, mask, h0)
+    backend = resolve_backend(backend, op="diag_ssm_scan")
+    if backend == "reference":
+        return diag_ssm_scan_ref(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
+    step = torch.ones_like(Lambda.real) if step is None else step
+    delta = step if dt is None else dt.unsqueeze(-1).to(step.dtype) * step  # (P,) or (B, L, P)
+    a, gamma = discretize_diag(Lambda, delta, method)
+    bu = gamma * torch.einsum("blh,ph->blp", u.to(Lambda.dtype), B)
+    if mask is not None:
+        keep = mask.unsqueeze(-1)
+        a = torch.where(keep, a, torch.ones_like(a))
+        bu = torch.where(keep, bu, torch.zeros_like(bu))
+    h, h_last = linear_scan(a, bu, h0, reverse=reverse, backend="torch")
+    return _readout(h, C, D, u, conj_sym), h_last
+
+
+def _check_ssm_inputs(u, Lambda, B, C, D, step, dt, mask, h0):
+    if u.ndim != 3:
+        raise ValueError(f"u must have shape (B, L, H), got {tuple(u.shape)}")
+    n_batch, length, width = u.shape
+    P = Lambda.shape[0]
+    if Lambda.ndim != 1:
+        raise ValueError(f"Lambda must have shape (P,), got {tuple(Lambda.shape)}")
+    if B.shape != (P, width):
+        raise ValueError(f"B must have shape (P, H) = {(P, width)}, got {tuple(B.shape)}")
+    if C.ndim != 2 or C.shape[1] != P:
+        raise ValueError(f"C must have shape (H_out, {P}), got {tuple(C.shape)}")
+    if D is not None and (D.shape != (width,) or C.shape[0] != width):
+        raise ValueError(f"D must have shape ({width},) and C {width} rows, got D {tuple(D.shape)}, C {tuple(C.shape)}")
+    if step is not None and step.shape != (P,):
+        raise ValueError(f"step must have shape ({P},), got {tuple(step.shape)}")
+    if dt is not None and dt.shape != (n_batch, length):
+        raise ValueError(f"dt must have shape (B, L) = {(n_batch, length)}, got {tuple(dt.shape)}")
+    if mask is not None and (mask.shape != (n_batch, length) or mask.dtype != torch.bool):
+        raise ValueError(f"mask must be a bool tensor of shape {(n_batch, length)}, got {mask.dtype} {tuple(mask.shape)}")
+    if h0 is not None and h0.shape != (n_batch, P):
+        raise ValueError(f"h0 must have shape {(n_batch, P)}, got {tuple(h0.shape)}")

@@ -1,0 +1,40 @@
+"""Stable names of public estimators -> ``"module:Class"``. Save/load, the docs and the conformance tests
+use this table; a test checks that every public estimator is registered."""
+
+from __future__ import annotations
+
+import importlib
+
+ESTIMATORS = {
+    "tsrnn.S5Forecaster": "tsrnn.estimators.s5:S5Forecaster",
+    "tsrnn.S5Classifier": "tsrnn.estimators.s5:S5Classifier",
+    "tsrnn.S5Regressor": "tsrnn.estimators.s5:S5Regressor",
+}
+
+#: Which tasks each family supports.
+FAMILIES = {
+    "S5": {"forecasting": "tsrnn.S5Forecaster", "classification": "tsrnn.S5Classifier",
+           "regression": "tsrnn.S5Regressor"},
+}
+
+
+def get_estimator_class(name: str):
+    """Return the class registered under ``name`` (e.g. ``"tsrnn.S5Classifier"``)."""
+    if name not in ESTIMATORS:
+        raise KeyError(f"unknown estimator {name!r}; registered: {sorted(ESTIMATORS)}")
+    module, cls = ESTIMATORS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def all_estimators(task: str | None = None) -> list[type]:
+    """Registered estimator classes, optionally only those of one task."""
+    from sklearn.base import ClassifierMixin, RegressorMixin
+
+    classes = [get_estimator_class(n) for n in ESTIMATORS]
+    if task == "classification":
+        return [c for c in classes if issubclass(c, ClassifierMixin)]
+    if task == "regression":
+        return [c for c in classes if issubclass(c, RegressorMixin)]
+    if task == "forecasting":
+        return [c for c in classes if not issubclass(c, (ClassifierMixin, RegressorMixin))]
+    return classes

@@ -1,0 +1,71 @@
+"""The LightningModule that trains any tsrnn task network."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch.nn import functional as F
+
+from tsrnn.nn.blocks import is_ssm_parameter
+
+LOSSES = ("mse", "cross_entropy")
+
+
+def nan_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the target entries that are not NaN (missing targets carry no loss)."""
+    observed = ~torch.isnan(target)
+    diff = torch.where(observed, pred - torch.nan_to_num(target), torch.zeros_like(pred))
+    return (diff**2).sum() / observed.sum().clamp(min=1)
+
+
+class SequenceLightningModule(L.LightningModule):
+    """Wrap a task network ``net(x, dt=None, mask=None) -> prediction`` for Lightning.
+
+    Batches are dicts with ``x`` and ``y`` and optionally ``dt`` and ``mask``.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+    loss : {"mse", "cross_entropy"}
+    lr : float
+        Learning rate of the regular parameter group (AdamW).
+    weight_decay : float
+        Weight decay of the regular group.
+    ssm_lr : float
+        Learning rate of parameters tagged by :func:`tsrnn.nn.blocks.mark_ssm_parameter` (no weight decay).
+    """
+
+    def __init__(self, net: torch.nn.Module, loss: str = "mse", lr: float = 1e-3, weight_decay: float = 0.0,
+                 ssm_lr: float = 1e-3):
+        super().__init__()
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        self.net, self.loss_name = net, loss
+        self.lr, self.weight_decay, self.ssm_lr = lr, weight_decay, ssm_lr
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        return self.net(batch["x"], dt=batch.get("dt"), mask=batch.get("mask"))
+
+    def _loss(self, batch):
+        out = self(batch)
+        if self.loss_name == "cross_entropy":
+            return F.cross_entropy(out, batch["y"])
+        return nan_mse(out, batch["y"])
+
+    def training_step(self, batch, batch_idx):
+        loss = self._loss(batch)
+        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0])
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        loss = self._loss(batch)
+        self.log("val_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0])
+        return loss
+
+    def configure_optimizers(self):
+        ssm = [p for p in self.net.parameters() if p.requires_grad and is_ssm_parameter(p)]
+        regular = [p for p in self.net.parameters() if p.requires_grad and not is_ssm_parameter(p)]
+        groups = [{"params": regular, "lr": self.lr, "weight_decay": self.weight_decay}]
+        if ssm:
+            groups.append({"params": ssm, "lr": self.ssm_lr, "weight_decay": 0.0})
+        return torch.optim.AdamW(groups)

@@ -1,0 +1,160 @@
+"""Quiet Lightning trainers and the data plumbing estimators use to train task networks."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import warnings
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from tsrnn.training.module import SequenceLightningModule
+
+
+_NOISE = (
+    ".*does not have many workers.*",
+    ".*litlogger.*",
+    ".*number of training batches.*",
+    ".*defined a `validation_step` but have no `val_dataloader`.*",
+    ".*LeafSpec.*",
+)
+
+
+@contextlib.contextmanager
+def quiet(verbose: int):
+    """Silence Lightning's informational logging and routine warnings unless ``verbose``."""
+    if verbose:
+        yield
+        return
+    loggers = [logging.getLogger(n) for n in ("lightning", "lightning.pytorch", "lightning.fabric",
+                                               "lightning.pytorch.utilities.rank_zero")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            for pattern in _NOISE:
+                warnings.filterwarnings("ignore", message=pattern)
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+class ArrayDataset(Dataset):
+    """Samples of a dict of arrays sharing their first dimension (``None`` entries are skipped)."""
+
+    def __init__(self, arrays: dict):
+        self.arrays = {k: torch.as_tensor(v) for k, v in arrays.items() if v is not None}
+        self.n = next(iter(self.arrays.values())).shape[0]
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return {k: v[i] for k, v in self.arrays.items()}
+
+
+class HistoryCallback(L.Callback):
+    """Record per-epoch ``train_loss`` and ``val_loss`` into a list of dicts."""
+
+    def __init__(self):
+        self.history: list[dict] = []
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        row = {"epoch": trainer.current_epoch}
+        for key in ("train_loss", "val_loss"):
+            if key in trainer.callback_metrics:
+                row[key] = float(trainer.callback_metrics[key])
+        self.history.append(row)
+
+
+def resolve_accelerator(device: str) -> str:
+    """Map tsrnn's ``device`` ("auto", "cpu", "cuda", "mps") to a Lightning accelerator."""
+    if device == "auto":
+        return "gpu" if torch.cuda.is_available() else "cpu"
+    if device in ("cpu", "mps"):
+        return device
+    if device in ("cuda", "gpu"):
+        return "gpu"
+    raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'mps', got {device!r}")
+
+
+def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", verbose: int = 0,
+                 callbacks: list | None = None, trainer_kwargs: dict | None = None) -> L.Trainer:
+    """A ``lightning.Trainer`` with quiet defaults: no progress bar unless ``verbose``, no logger, no
+    checkpoints, no files in the working directory. ``trainer_kwargs`` override any of them (strategy,
+    devices, num_nodes, loggers, callbacks, ...).
+    """
+    kwargs = dict(
+        max_epochs=max_epochs,
+        accelerator=resolve_accelerator(device),
+        devices=1,
+        precision=precision,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=bool(verbose),
+        enable_model_summary=bool(verbose),
+        default_root_dir=tempfile.gettempdir(),
+        num_sanity_val_steps=0,
+        callbacks=list(callbacks or []),
+    )
+    extra = dict(trainer_kwargs or {})
+    if "callbacks" in extra:
+        kwargs["callbacks"] += list(extra.pop("callbacks"))
+    kwargs.update(extra)
+    return L.Trainer(**kwargs)
+
+
+def fit_network(net, arrays: dict, *, loss: str, max_epochs: int, batch_size: int, lr: float, weight_decay: float,
+                ssm_lr: float, early_stopping: bool, patience: int, validation_fraction: float, device: str,
+                precision, verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator) -> list[dict]:
+    """Train ``net`` on ``arrays`` (dict of equal-length arrays with ``x`` and ``y``) through Lightning.
+
+    Returns the per-epoch history. With ``early_stopping`` a random ``validation_fraction`` of the samples
+    is held out and training stops after ``patience`` epochs without improvement of ``val_loss``; the best
+    weights are restored.
+    """
+    n = arrays["x"].shape[0]
+    order = rng.permutation(n)
+    n_val = int(round(validation_fraction * n)) if early_stopping else 0
+    if early_stopping and (n_val < 1 or n - n_val < 1):
+        raise ValueError(f"early_stopping needs validation_fraction * n_samples >= 1 and a non-empty training "
+                         f"part; got validation_fraction={validation_fraction} with {n} samples")
+    take = lambda idx: {k: (None if v is None else v[idx]) for k, v in arrays.items()}  # noqa: E731
+    generator = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
+    train_loader = DataLoader(ArrayDataset(take(order[n_val:])), batch_size=batch_size, shuffle=True,
+                              generator=generator)
+    val_loader = DataLoader(ArrayDataset(take(order[:n_val])), batch_size=batch_size) if n_val else None
+    history = HistoryCallback()
+    callbacks = [history]
+    best = None
+    if early_stopping:
+        from lightning.pytorch.callbacks import EarlyStopping
+
+        best = _BestWeights()
+        callbacks += [EarlyStopping(monitor="val_loss", patience=patience, mode="min"), best]
+    module = SequenceLightningModule(net, loss=loss, lr=lr, weight_decay=weight_decay, ssm_lr=ssm_lr)
+    with quiet(verbose):
+        trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
+        trainer.fit(module, train_loader, val_loader)
+    if best is not None and best.state is not None:
+        net.load_state_dict(best.state)
+    return history.history
+
+
+class _BestWeights(L.Callback):
+    """Keep a CPU copy of the weights with the lowest ``val_loss``."""
+
+    def __init__(self):
+        self.best, self.state = float("inf"), None
+
+    def on_validation_epoch_end(self, trainer, pl_module):
+        val = trainer.callback_metrics.get("val_loss")
+        if val is not None and float(val) < self.best:
+            self.best = float(val)
+            self.state = {k: v.detach().cpu().clone() for k, v in pl_module.net.state_dict().items()}
