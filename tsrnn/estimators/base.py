@@ -346,6 +346,11 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
         out = self._forward(inputs) * self.y_scale_ + self.y_mean_
         return out[:, 0] if self.y_ndim_ == 1 else out
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def score(self, X, y, times=None, sample_weight=None):
         """Coefficient of determination R^2 of ``predict(X)``."""
         from sklearn.metrics import r2_score

@@ -1,0 +1,70 @@
+"""Data layer: layouts, padding and masks, times -> gaps, windows, scaling, ETTh1 protocol."""
+
+import numpy as np
+import pytest
+
+from tsrnn.data import ChannelScaler, attach_times, check_panel, make_windows, to_model_inputs
+
+
+def test_layouts():
+    assert check_panel(np.zeros((3, 5))).values.shape == (3, 5, 1)
+    assert check_panel(np.zeros((3, 5, 2))).values.shape == (3, 5, 2)
+    p = check_panel([np.ones((4, 2)), np.ones((2, 2))])
+    assert p.values.shape == (2, 4, 2) and p.lengths.tolist() == [4, 2]
+    assert p.mask.tolist() == [[True] * 4, [True, True, False, False]]
+    assert check_panel([np.arange(3.0), np.arange(5.0)]).values.shape == (2, 5, 1)
+    assert check_panel([[1.0, 2.0], [3.0, 4.0]]).values.shape == (2, 2, 1)  # rectangular list = 2-D array
+
+
+def test_times_to_gaps_and_missing():
+    p = attach_times(check_panel([np.ones((3, 1)), np.ones((2, 1))]), [np.array([0.0, 1.0, 3.0]), np.array([5.0, 9.0])])
+    assert p.median_gap() == 2.0
+    assert p.gaps(2.0).tolist() == [[1.0, 0.5, 1.0], [1.0, 2.0, 1.0]]
+    x = check_panel(np.array([[[1.0], [np.nan]]]))
+    inputs = to_model_inputs(x, indicators=True)
+    assert inputs["x"].tolist() == [[[1.0, 1.0], [0.0, 0.0]]] and inputs["mask"] is None
+
+
+def test_windows_and_counts():
+    X, Y, T = make_windows(np.arange(20.0)[:, None], 5, 3, 2, times=np.arange(20.0) * 2)
+    assert X.shape == (7, 5, 1) and Y.shape == (7, 3, 1)
+    assert X[1, 0, 0] == 2 and Y[1, 0, 0] == 7 and T[1, 0] == 4
+    with pytest.raises(ValueError, match="lookback"):
+        make_windows(np.zeros((5, 1)), 0, 1)
+    with pytest.raises(ValueError, match="fewer than lookback"):
+        make_windows(np.zeros((5, 1)), 4, 2)
+
+
+def test_scaler_uses_training_data_only():
+    train, test = np.array([[0.0], [2.0]]), np.array([[100.0]])
+    s = ChannelScaler().fit(train)
+    assert s.transform(test).item() == 99.0
+    assert np.allclose(s.inverse_transform(s.transform(test)), test)
+
+
+def test_etth1_protocol():
+    from tsrnn.datasets import ett_windows, load_etth1
+
+    d = load_etth1()
+    assert (len(d["train"]), len(d["val"]), len(d["test"])) == (8640, 2880, 2880)
+    assert np.allclose(d["train"].mean(axis=0), 0, atol=1e-10) and np.allclose(d["train"].std(axis=0), 1)
+    counts = [ett_windows("test", 96, h)[0].shape[0] for h in (96, 192, 336, 720)]
+    assert counts == [2785, 2689, 2545, 2161]
+    X, Y = ett_windows("test", 96, 96)
+    assert np.allclose(Y[0, 0], d["test"][0])  # first target row = first test row
+
+
+@pytest.mark.parametrize("name, shape", [("GunPoint", (50, 150, 1)), ("BasicMotions", (40, 100, 6))])
+def test_bundled_classification_sets(name, shape):
+    from tsrnn.datasets import load_classification
+
+    X, y = load_classification(name)
+    assert X.shape == shape and len(y) == shape[0]
+
+
+def test_unequal_length_set_is_a_list():
+    from tsrnn.datasets import load_classification
+
+    X, y = load_classification("JapaneseVowels")
+    assert isinstance(X, list) and len(X) == len(y) == 270 and X[0].shape[1] == 12
+    assert len({x.shape[0] for x in X}) > 1

@@ -1,0 +1,243 @@
+"""Estimator API: sklearn rules, randomness, layouts, irregular times, missing values, save/load, bad input."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+import tsrnn
+from tsrnn import S5Classifier, S5Forecaster, S5Regressor
+
+TINY = dict(d_model=8, d_state=8, n_layers=1, max_epochs=2, batch_size=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 12, 2))
+    y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def series():
+    t = np.arange(300)
+    return np.stack([np.sin(t / 6.0), np.cos(t / 9.0)], axis=1)
+
+
+def test_init_stores_params_only():
+    est = S5Classifier(d_model=5, lr=0.1)
+    assert est.get_params()["d_model"] == 5 and est.get_params()["lr"] == 0.1
+    assert not [k for k in vars(est) if k.endswith("_")]
+    with pytest.raises(TypeError, match="unexpected parameter"):
+        S5Classifier(d_modle=5)
+
+
+def test_classifier_fit_predict_and_attributes(panel):
+    X, y = panel
+    clf = S5Classifier(**TINY)
+    assert clf.fit(X, y) is clf
+    assert set(clf.classes_) == {"down", "up"} and clf.n_features_in_ == 2
+    assert len(clf.history_) == 2 and "train_loss" in clf.history_[0]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 2) and np.allclose(proba.sum(axis=1), 1)
+    assert set(clf.predict(X)) <= {"down", "up"}
+    assert 0 <= clf.score(X, y) <= 1
+
+
+def test_not_fitted_raises(panel):
+    with pytest.raises(NotFittedError):
+        S5Classifier().predict(panel[0])
+    with pytest.raises(NotFittedError):
+        S5Forecaster().predict()
+
+
+def test_same_random_state_same_predictions_and_global_rng_untouched(panel):
+    X, y = panel
+    np.random.seed(123)
+    torch.manual_seed(123)
+    np_state, torch_state = np.random.get_state()[1].copy(), torch.get_rng_state().clone()
+    p1 = S5Classifier(**TINY).fit(X, y).predict_proba(X)
+    p2 = S5Classifier(**TINY).fit(X, y).predict_proba(X)
+    assert np.array_equal(p1, p2)
+    assert np.array_equal(np.random.get_state()[1], np_state)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    p3 = S5Classifier(**{**TINY, "random_state": 1}).fit(X, y).predict_proba(X)
+    assert not np.array_equal(p1, p3)
+
+
+def test_clone_and_pickle(panel, tmp_path):
+    X, y = panel
+    clf = S5Classifier(**TINY).fit(X, y)
+    assert clone(clf).get_params() == clf.get_params() and not hasattr(clone(clf), "module_")
+    again = pickle.loads(pickle.dumps(clf))
+    assert np.array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("cls", [S5Classifier, S5Regressor, S5Forecaster])
+def test_save_load_round_trip(cls, panel, series, tmp_path):
+    X, y = panel
+    if cls is S5Forecaster:
+        est = cls(lookback=16, horizon=4, **TINY).fit(series)
+        before = est.predict()
+    elif cls is S5Regressor:
+        est = cls(**TINY).fit(X, X[:, :, 0].sum(axis=1))
+        before = est.predict(X)
+    else:
+        est = cls(**TINY).fit(X, y)
+        before = est.predict_proba(X)
+    est.save(tmp_path / "model")
+    loaded = tsrnn.load(tmp_path / "model", device="cpu")
+    assert type(loaded) is cls and loaded.get_params() == est.get_params()
+    after = loaded.predict() if cls is S5Forecaster else (
+        loaded.predict(X) if cls is S5Regressor else loaded.predict_proba(X))
+    assert np.array_equal(before, after)
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        tsrnn.load(tmp_path / "missing")
+
+
+def test_regressor_multioutput_and_r2(panel):
+    X, _ = panel
+    Y = np.stack([X[:, :, 0].mean(axis=1), X[:, :, 1].max(axis=1)], axis=1)
+    reg = S5Regressor(**{**TINY, "max_epochs": 30, "lr": 1e-2}).fit(X, Y)
+    assert reg.predict(X).shape == (40, 2)
+    assert reg.score(X, Y) > 0.3
+
+
+def test_unequal_lengths_times_and_missing_values():
+    rng = np.random.default_rng(1)
+    X = [rng.standard_normal((n, 2)) for n in rng.integers(4, 20, size=30)]
+    X[0][1, 0] = np.nan
+    times = [np.cumsum(rng.uniform(0.1, 2.0, len(x))) for x in X]
+    y = np.array([x.shape[0] > 10 for x in X])
+    clf = S5Classifier(**TINY).fit(X, y, times=times)
+    assert clf.missing_indicators_ and clf.time_unit_ > 0
+    assert clf.predict(X, times=times).shape == (30,)
+    assert clf.predict(X).shape == (30,)  # without times: unit gaps
+
+
+def test_forecaster_predict_variants(series):
+    f = S5Forecaster(lookback=16, horizon=5, **TINY).fit(series)
+    assert f.predict().shape == (5, 2)
+    assert f.predict(series[:50]).shape == (5, 2)
+    assert f.predict(np.stack([series[:20], series[10:30]])).shape == (2, 5, 2)
+    uni = S5Forecaster(lookback=16, horizon=5, **TINY).fit(series[:, 0])
+    assert uni.predict().shape == (5,)
+    assert uni.score(series[:40, 0], series[40:45, 0]) <= 0
+
+
+def test_forecaster_with_times_and_missing(series):
+    y = series.copy()
+    y[::7, 1] = np.nan
+    times = np.cumsum(np.random.default_rng(0).uniform(0.5, 1.5, len(y)))
+    f = S5Forecaster(lookback=16, horizon=4, **TINY).fit(y, times=times)
+    assert f.missing_indicators_
+    out = f.predict()
+    assert out.shape == (4, 2) and np.isfinite(out).all()
+    assert np.isfinite(f.predict(y[:30], times=times[:30])).all()
+
+
+def test_forecaster_list_of_series(series):
+    f = S5Forecaster(lookback=16, horizon=4, **TINY).fit([series[:100], series[100:]])
+    assert f.predict().shape == (4, 2)
+
+
+def test_early_stopping_records_validation_loss(panel):
+    X, y = panel
+    clf = S5Classifier(**{**TINY, "max_epochs": 3, "early_stopping": True, "validation_fraction": 0.25}).fit(X, y)
+    assert "val_loss" in clf.history_[0]
+
+
+def test_trainer_kwargs_pass_through(panel):
+    X, y = panel
+    clf = S5Classifier(**{**TINY, "max_epochs": 5, "trainer_kwargs": {"max_epochs": 1}}).fit(X, y)
+    assert clf.n_epochs_trained_ == 1
+
+
+def test_step_rescale_changes_predictions_without_refit(series):
+    f = S5Forecaster(lookback=16, horizon=4, **TINY).fit(series)
+    base = f.predict()
+    f.set_params(step_rescale=2.0)
+    assert not np.allclose(f.predict(), base)
+
+
+def test_single_class(panel):
+    X, _ = panel
+    clf = S5Classifier(**TINY).fit(X, np.zeros(40))
+    assert np.all(clf.predict(X) == 0)
+
+
+# --- bad input: each raises a clear error naming the argument ------------------------------------------
+BAD_FIT = [
+    ("wrong ndim", lambda X, y: (X[:, :, :, None], y), ValueError, "X"),
+    ("empty", lambda X, y: (X[:0], y[:0]), ValueError, "0 sample"),
+    ("inf", lambda X, y: (np.where(np.arange(12)[None, :, None] == 3, np.inf, X), y), ValueError, "infinity"),
+    ("object dtype", lambda X, y: (np.array([[{"a": 1}] * 12] * 40, dtype=object), y), TypeError, "number"),
+    ("mismatched lengths", lambda X, y: (X, y[:10]), ValueError, "inconsistent"),
+    ("complex", lambda X, y: (X + 1j, y), ValueError, "[Cc]omplex"),
+    ("NaN in y", lambda X, y: (X, np.where(np.arange(40) == 3, np.nan, 1.0)), ValueError, "y|NaN|Input"),
+    ("y None", lambda X, y: (X, None), ValueError, "y"),
+    ("channel mismatch in list", lambda X, y: ([X[0], X[1][:, :1]] + list(X[2:]), y), ValueError, "channels"),
+]
+
+
+@pytest.mark.parametrize("case, make, err, match", BAD_FIT, ids=[c[0] for c in BAD_FIT])
+def test_bad_fit_input(panel, case, make, err, match):
+    X, y = make(*panel)
+    with pytest.raises(err, match=match):
+        S5Classifier(**TINY).fit(X, y)
+
+
+BAD_TIMES = [
+    ("non-increasing", lambda X: np.tile(np.r_[np.arange(6), np.arange(6)], (40, 1)), "strictly increasing"),
+    ("NaN times", lambda X: np.where(np.arange(12) == 4, np.nan, np.arange(12.0))[None].repeat(40, 0), "NaN"),
+    ("wrong shape", lambda X: np.arange(11.0)[None].repeat(40, 0), "times"),
+]
+
+
+@pytest.mark.parametrize("case, make, match", BAD_TIMES, ids=[c[0] for c in BAD_TIMES])
+def test_bad_times(panel, case, make, match):
+    X, y = panel
+    with pytest.raises(ValueError, match=match):
+        S5Classifier(**TINY).fit(X, y, times=make(X))
+
+
+BAD_PARAMS = [
+    ({"max_epochs": 0}, ValueError, "max_epochs"),
+    ({"lr": -1.0}, ValueError, "lr"),
+    ({"device": "tpu"}, ValueError, "device"),
+    ({"d_state": 6, "blocks": 2}, ValueError, "d_state"),
+    ({"discretization": "rk4"}, ValueError, "discretization"),
+    ({"batch_size": 2.5}, TypeError, "batch_size"),
+    ({"random_state": "seed"}, TypeError, "random_state"),
+]
+
+
+@pytest.mark.parametrize("params, err, match", BAD_PARAMS, ids=[next(iter(p[0])) for p in BAD_PARAMS])
+def test_bad_params(panel, params, err, match):
+    with pytest.raises(err, match=match):
+        S5Classifier(**{**TINY, **params}).fit(*panel)
+
+
+def test_bad_predict_input(panel, series):
+    X, y = panel
+    clf = S5Classifier(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="channels"):
+        clf.predict(X[:, :, :1])
+    with pytest.raises(ValueError, match="not seen during fit"):
+        clf.score(X, np.where(y == "up", "sideways", y))
+    f = S5Forecaster(lookback=16, horizon=4, **TINY)
+    with pytest.raises(ValueError, match="horizon"):
+        S5Forecaster(horizon=0).fit(series)
+    with pytest.raises(ValueError, match="lookback"):
+        S5Forecaster(lookback=290, horizon=20).fit(series)
+    f.fit(series)
+    with pytest.raises(ValueError, match="lookback"):
+        f.predict(series[:5])
+    with pytest.raises(ValueError, match="channels"):
+        f.predict(series[:30, :1])
+    with pytest.raises(ValueError, match="times"):
+        f.predict(times=np.arange(16.0))
