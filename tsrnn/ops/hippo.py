@@ -36,7 +36,7 @@ def hippo_legs(N: int) -> tuple[np.ndarray, np.ndarray]:
     if int(N) != N or N < 1:
         raise ValueError(f"N must be a positive integer, got {N!r}")
     q = np.sqrt(2.0 * np.arange(N) + 1.0)
-    A = -np.tril(np.outer(q, q), -1) - np.diag(np.arange(N) + 1.0)
+    A = np.tril(-np.outer(q, q), -1) - np.diag(np.arange(N) + 1.0)
     return A, q.copy()
 
 
