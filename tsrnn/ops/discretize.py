@@ -3,14 +3,14 @@ r"""Discretizations of a diagonal continuous-time system ``x' = lambda x + b u``
 For every eigenvalue ``lambda`` (complex, ``Re lambda < 0``) and step ``Delta > 0`` the discrete system is
 ``x_k = lambda_bar x_{k-1} + gamma * b u_k`` with
 
-=================  ==============================  ====================================
-method             ``lambda_bar``                  ``gamma`` (multiplier on ``b``)
-=================  ==============================  ====================================
-``zoh``            ``exp(Delta lambda)``            ``(exp(Delta lambda) - 1) / lambda``
-``bilinear``       ``(1 + D/2) / (1 - D/2)``        ``Delta / (1 - D/2)``
-``euler``          ``1 + D``                        ``Delta``
-``backward_euler`` ``1 / (1 - D)``                  ``Delta / (1 - D)``
-=================  ==============================  ====================================
+==================  ==============================  ======================================
+method              ``lambda_bar``                  ``gamma`` (multiplier on ``b``)
+==================  ==============================  ======================================
+``zoh``             ``exp(Delta lambda)``           ``(exp(Delta lambda) - 1) / lambda``
+``bilinear``        ``(1 + D/2) / (1 - D/2)``       ``Delta / (1 - D/2)``
+``euler``           ``1 + D``                       ``Delta``
+``backward_euler``  ``1 / (1 - D)``                 ``Delta / (1 - D)``
+==================  ==============================  ======================================
 
 where ``D = Delta lambda``. ZOH, bilinear and backward Euler map ``Re lambda < 0`` strictly inside the unit
 disk for every ``Delta > 0``; forward Euler only for small enough steps.

@@ -1,6 +1,6 @@
 r"""Generic first-order linear recurrence ``h_t = a_t * h_{t-1} + b_t`` (elementwise, real or complex).
 
-Time is dimension 1: ``a`` and ``b`` have shape ``(B, L, *S)``. ``reverse=True`` runs
+Time is dimension 1: ``a`` and ``b`` have shape ``(B, L, S...)``. ``reverse=True`` runs
 ``h_t = a_t * h_{t+1} + b_t`` from the end. The torch backend splits time into chunks, runs a short
 sequential loop inside all chunks at once, solves the recurrence of the chunk-boundary states by the same
 method recursively, and adds the carried state back: ``O(L)`` work, ``O(log L)`` Python-level steps, and
@@ -30,17 +30,17 @@ def linear_scan_ref(
 
     Parameters
     ----------
-    a : Tensor, shape (B, L, *S) or broadcastable to ``b``
-    b : Tensor, shape (B, L, *S)
-    h0 : Tensor, shape (B, *S), optional
+    a : Tensor, shape (B, L, S...) or broadcastable to ``b``
+    b : Tensor, shape (B, L, S...)
+    h0 : Tensor, shape (B, S...), optional
         State before the first step (zero when omitted).
     reverse : bool
         Run from ``t = L-1`` down to ``0``.
 
     Returns
     -------
-    h : Tensor, shape (B, L, *S)
-    h_last : Tensor, shape (B, *S)
+    h : Tensor, shape (B, L, S...)
+    h_last : Tensor, shape (B, S...)
         State after the last step processed (``h[:, -1]``, or ``h[:, 0]`` when ``reverse``).
     """
     a, b = _broadcast(a, b)
@@ -170,11 +170,11 @@ def linear_scan(
 
     Parameters
     ----------
-    a : Tensor, shape (B, L, *S) or broadcastable to ``b``, real or complex
+    a : Tensor, shape (B, L, S...) or broadcastable to ``b``, real or complex
         Decay (transition) per step.
-    b : Tensor, shape (B, L, *S), real or complex
+    b : Tensor, shape (B, L, S...), real or complex
         Input per step.
-    h0 : Tensor, shape (B, *S), optional
+    h0 : Tensor, shape (B, S...), optional
         Initial state (zero when omitted).
     reverse : bool
         Run backwards in time: ``h_t = a_t * h_{t+1} + b_t``.
@@ -182,9 +182,9 @@ def linear_scan(
 
     Returns
     -------
-    h : Tensor, shape (B, L, *S)
+    h : Tensor, shape (B, L, S...)
         Every state.
-    h_last : Tensor, shape (B, *S)
+    h_last : Tensor, shape (B, S...)
         The final state (``h[:, -1]``, or ``h[:, 0]`` when ``reverse``).
 
     Examples
@@ -207,7 +207,7 @@ def _check_scan_inputs(a, b, h0):
     if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
         raise TypeError(f"a and b must be torch.Tensor, got {type(a).__name__} and {type(b).__name__}")
     if b.ndim < 2:
-        raise ValueError(f"b must have shape (B, L, *S), got shape {tuple(b.shape)}")
+        raise ValueError(f"b must have shape (B, L, S...), got shape {tuple(b.shape)}")
     try:
         torch.broadcast_shapes(a.shape, b.shape)
     except RuntimeError:
