@@ -47,12 +47,13 @@ def test_torch_equals_reference(L, complex_, reverse, with_h0):
 
 
 @pytest.mark.parametrize("L", [1, 5, 40], ids=lambda L: f"L{L}")
-def test_wide_schedule_equals_reference(monkeypatch, L):
+@pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
+def test_wide_schedule_equals_reference(monkeypatch, L, reverse):
     monkeypatch.setattr(scan_mod, "WIDE_STEP", 1)
     a, b, h0 = _inputs(2, L, (4,), True)
     w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
-    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, h0, False, w, w_last)
-    ref = _run(linear_scan_ref, a, b, h0, False, w, w_last)
+    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, h0, reverse, w, w_last)
+    ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
     for x, y in zip(fast, ref):
         assert (x - y).abs().max().item() <= 1e-9
 

@@ -59,61 +59,66 @@ def _broadcast(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Te
     return a, b
 
 
-def _scan_fast(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
+def _scan_fast(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None, reverse: bool = False) -> torch.Tensor:
     """Scan (B, L, S) tensors without autograd, choosing the cheapest schedule for the shape.
 
     Wide steps: one fused multiply-add per step on a cache-resident state, copied into ``h``. Narrow
     steps (where per-step Python overhead would dominate): :func:`_scan_chunked`.
     """
     n_batch, length, width = b.shape
-    if n_batch * width >= WIDE_STEP:
-        h = torch.empty_like(b)
-        state = b[:, 0] if h0 is None else torch.addcmul(b[:, 0], a[:, 0], h0)
-        h[:, 0] = state
-        for t in range(1, length):
-            state = torch.addcmul(b[:, t], a[:, t], state)  # contiguous, cache-resident
-            h[:, t] = state
-        return h
-    return _scan_chunked(a, b, h0)
+    if n_batch * width < WIDE_STEP:
+        return _scan_chunked(a, b, h0, reverse)
+    h = torch.empty_like(b)
+    state = h0
+    for t in range(length - 1, -1, -1) if reverse else range(length):
+        state = b[:, t] if state is None else torch.addcmul(b[:, t], a[:, t], state)  # contiguous, cached
+        h[:, t] = state
+    return h
 
 
-def _scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
-    """Scan (B, L, S) tensors without autograd.
+def _scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None, reverse: bool = False):
+    """Scan (B, L, S) tensors without autograd, forward or reverse in time.
 
     Two sweeps over chunks of ``CHUNK_SIZE`` steps, all chunks at once: the first keeps only a running
-    state to get each chunk's end state from a zero start (and ``prod(a)`` over the chunk); the states
+    state to get each chunk's exit state from a zero start (and ``prod(a)`` over the chunk); the states
     entering the chunks then follow the same recurrence one level up (solved recursively); the second sweep
     reruns every chunk from its true entering state and writes ``h``. Reads ``a`` three times and ``b``
-    twice, writes ``h`` once, with ``O(log L)`` Python-level steps.
+    twice, writes ``h`` once, with ``O(log L)`` Python-level steps. With no ``h0`` the first processed
+    step ignores its ``a``.
     """
     n_batch, length, width = b.shape
     T = CHUNK_SIZE
     if length <= T:
         h = torch.empty_like(b)
-        if h0 is None:
-            h[:, 0] = b[:, 0]
-        else:
-            torch.addcmul(b[:, 0], a[:, 0], h0, out=h[:, 0])
-        for t in range(1, length):
-            torch.addcmul(b[:, t], a[:, t], h[:, t - 1], out=h[:, t])
+        prev = h0
+        for t in range(length - 1, -1, -1) if reverse else range(length):
+            if prev is None:
+                h[:, t] = b[:, t]
+            else:
+                torch.addcmul(b[:, t], a[:, t], prev, out=h[:, t])
+            prev = h[:, t]
         return h
     n_chunks = -(-length // T)
     pad = n_chunks * T - length
-    if pad:
+    if pad:  # padded steps (a = 1, b = 0) carry the state through unchanged
         a = torch.cat([a, a.new_ones(n_batch, pad, width)], dim=1)
         b = torch.cat([b, b.new_zeros(n_batch, pad, width)], dim=1)
     a = a.reshape(n_batch, n_chunks, T, width)
     b = b.reshape(n_batch, n_chunks, T, width)
-    run = b[:, :, 0].clone()
-    for t in range(1, T):
+    order = list(range(T - 1, -1, -1)) if reverse else list(range(T))
+    run = b[:, :, order[0]].clone()
+    for t in order[1:]:
         torch.addcmul(b[:, :, t], a[:, :, t], run, out=run)
-    ends = _scan_chunked(a.prod(dim=2), run, h0)
-    entering = ends.new_zeros(n_batch, n_chunks, width) if h0 is None else h0.unsqueeze(1).repeat(1, n_chunks, 1)
-    entering[:, 1:] = ends[:, :-1]
+    exits = _scan_chunked(a.prod(dim=2), run, h0, reverse)
+    entering = exits.new_zeros(n_batch, n_chunks, width) if h0 is None else h0.unsqueeze(1).repeat(1, n_chunks, 1)
+    if reverse:
+        entering[:, :-1] = exits[:, 1:]
+    else:
+        entering[:, 1:] = exits[:, :-1]
     h = torch.empty_like(b)
-    torch.addcmul(b[:, :, 0], a[:, :, 0], entering, out=h[:, :, 0])
-    for t in range(1, T):
-        torch.addcmul(b[:, :, t], a[:, :, t], h[:, :, t - 1], out=h[:, :, t])
+    torch.addcmul(b[:, :, order[0]], a[:, :, order[0]], entering, out=h[:, :, order[0]])
+    for prev, t in zip(order, order[1:]):
+        torch.addcmul(b[:, :, t], a[:, :, t], h[:, :, prev], out=h[:, :, t])
     return h.view(n_batch, n_chunks * T, width)[:, :length]
 
 
@@ -121,23 +126,33 @@ class _LinearScanFn(torch.autograd.Function):
     """Forward and backward by the chunked scan; inputs already (B, L, S), same dtype."""
 
     @staticmethod
-    def forward(ctx, a, b, h0):
+    def forward(ctx, a, b, h0, reverse):
         with torch.no_grad():
-            h = _scan_fast(a, b, h0)
+            h = _scan_fast(a, b, h0, reverse)
         ctx.save_for_backward(a, h, h0)
-        ctx.has_h0 = h0 is not None
+        ctx.reverse = reverse
         return h
 
     @staticmethod
     def backward(ctx, grad_h):
         a, h, h0 = ctx.saved_tensors
-        # g_t = grad_h_t + conj(a_{t+1}) g_{t+1}: a forward scan on the time-reversed sequence.
-        a_next = torch.cat([a[:, 1:], torch.zeros_like(a[:, :1])], dim=1).conj()
-        g = _scan_fast(a_next.flip(1), grad_h.flip(1).contiguous()).flip(1)
-        h_prev = torch.cat([h0.unsqueeze(1) if h0 is not None else torch.zeros_like(h[:, :1]), h[:, :-1]], dim=1)
-        grad_a = g * h_prev.conj() if ctx.needs_input_grad[0] else None
-        grad_h0 = g[:, 0] * a[:, 0].conj() if ctx.has_h0 and ctx.needs_input_grad[2] else None
-        return grad_a, g, grad_h0
+        rev = ctx.reverse
+        # g_t = grad_h_t + conj(a_next) g_next, where "next" is the step processed after t: the same
+        # recurrence run in the opposite direction with the transitions shifted by one step.
+        a_next = torch.empty_like(a)
+        later, earlier = (slice(None, -1), slice(1, None)) if rev else (slice(1, None), slice(None, -1))
+        a_next[:, earlier] = a[:, later].conj()
+        a_next[:, -1 if not rev else 0] = 0
+        g = _scan_fast(a_next, grad_h.contiguous(), None, not rev)
+        grad_a = grad_h0 = None
+        first = -1 if rev else 0
+        if ctx.needs_input_grad[0]:
+            grad_a = torch.empty_like(g)
+            torch.mul(g[:, later], h[:, earlier].conj(), out=grad_a[:, later])
+            grad_a[:, first] = 0 if h0 is None else g[:, first] * h0.conj()
+        if h0 is not None and ctx.needs_input_grad[2]:
+            grad_h0 = g[:, first] * a[:, first].conj()
+        return grad_a, g, grad_h0, None
 
 
 def _linear_scan_torch(a, b, h0, reverse):
@@ -150,12 +165,7 @@ def _linear_scan_torch(a, b, h0, reverse):
     b = b.reshape(n_batch, length, -1)
     if h0 is not None:
         h0 = h0.to(b.dtype).expand(n_batch, *shape[2:]).reshape(n_batch, -1)
-    if reverse:
-        a, b = a.flip(1), b.flip(1)
-    h = _LinearScanFn.apply(a.contiguous(), b.contiguous(), h0)
-    if reverse:
-        h = h.flip(1)
-    h = h.reshape(shape)
+    h = _LinearScanFn.apply(a.contiguous(), b.contiguous(), h0, reverse).reshape(shape)
     return h, (h[:, 0] if reverse else h[:, -1])
 
 

@@ -1,0 +1,87 @@
+"""Turn ``results/*.json`` into the reStructuredText tables of ``docs/benchmarks.rst``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "docs" / "_bench_tables.rst"
+
+
+def _load(name):
+    path = HERE / "results" / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _table(header, rows):
+    cells = [header] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    line = "  ".join("=" * w for w in widths)
+    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line, fmt(header), line, *[fmt(r) for r in cells[1:]], line, ""])
+
+
+def _machine(m):
+    return (f"*Machine:* {m['cpu']}, {m['cores']} cores, {m['torch_threads']} torch thread(s), load {m['load_avg_1m']:.1f}, "
+            f"torch {m['torch']}, {m['date']}.\n")
+
+
+def main():
+    parts = []
+    scan = _load("scan")
+    if scan:
+        parts.append("Linear scan (CPU, complex64)\n----------------------------\n\n``benchmarks/bench_scan.py``: "
+                     "torch backend of :func:`tsrnn.ops.linear_scan` vs a per-step loop (vectorized over batch and "
+                     "state) vs a same-size tensor copy.\n\n" + _machine(scan["machine"]) + "\n")
+        rows = [[c["B"], c["L"], c["H"], c["N"], f"{c['scan_s']*1e3:.1f}", f"{c['loop_s']*1e3:.1f}",
+                 f"{c['copy_s']*1e3:.1f}", f"{c['scan_fwd_bwd_s']*1e3:.1f}", f"{c['speedup_vs_loop']:.1f}x",
+                 f"{c['scan_over_copy']:.1f}x"] for c in scan["cases"]]
+        parts.append(_table(["B", "L", "H", "N", "scan ms", "loop ms", "copy ms", "scan fwd+bwd ms", "speed-up vs loop",
+                             "scan / copy"], rows))
+        m = scan["million_steps"]
+        parts.append(f"\n10^6 steps (width {m['width']}, \\|a\\| = {m['abs_a']}): {m['seconds']:.2f} s, finite: "
+                     f"{m['finite']}, max \\|h\\| = {m['max_abs_h']:.1f}.\n\n")
+    s5 = _load("s5_speed")
+    if s5:
+        sh = s5["shape"]
+        parts.append("S5 layer speed (CPU)\n--------------------\n\n``benchmarks/bench_s5_speed.py``: forward+backward "
+                     f"at B={sh['B']}, L={sh['L']}, width {sh['width']}, state {sh['state']}.\n\n" + _machine(s5["machine"])
+                     + "\n")
+        rows = [[k, f"{v*1e3:.1f}" if v else "n/a", f"{s5['speedup'][k]:.2f}x" if v else "n/a"]
+                for k, v in s5["seconds"].items()]
+        parts.append(_table(["implementation", "ms", "time / tsrnn time"], rows) + "\n")
+    acc = _load("accuracy_classification") or _load("accuracy")
+    if acc and "classification" in acc:
+        parts.append("Classification accuracy\n-----------------------\n\n``benchmarks/bench_accuracy.py``: "
+                     "S5Classifier, UCR/UEA train/test splits bundled with sktime, parameters "
+                     f"``{acc['classifier_params']}``.\n\n" + _machine(acc["machine"]) + "\n")
+        rows = [[k, ", ".join(f"{a:.4f}" for a in v["accuracy"]), f"{v['mean']:.4f}", f"{v['fit_s']:.0f}"]
+                for k, v in acc["classification"].items()]
+        parts.append(_table(["dataset", "test accuracy per seed", "mean", "fit s"], rows) + "\n")
+    fc = _load("accuracy_forecasting") or _load("accuracy")
+    if fc and "etth1_96_96" in fc:
+        e = fc["etth1_96_96"]
+        parts.append("ETTh1 forecasting\n-----------------\n\n``benchmarks/bench_accuracy.py``: lookback 96, horizon "
+                     "96, 7 channels, standard split, scaler fit on train, MSE/MAE on scaled test data over all 2,785 "
+                     f"windows; S5Forecaster trained on the train split, parameters ``{fc['forecaster_params']}``.\n\n"
+                     + _machine(fc["machine"]) + "\n")
+        rows = [["S5Forecaster (mean over seeds)", f"{e['S5Forecaster']['mse']:.4f}", f"{e['S5Forecaster']['mae']:.4f}"],
+                ["Seasonal naive (24 h)", f"{e['SeasonalNaive(24)']['mse']:.4f}", f"{e['SeasonalNaive(24)']['mae']:.4f}"]]
+        parts.append(_table(["model", "test MSE", "test MAE"], rows) + "\n")
+    irr = _load("irregular")
+    if irr:
+        mm = irr["mean_test_mse"]
+        parts.append("Irregular sampling\n------------------\n\n``benchmarks/bench_irregular.py``: two-tone signals "
+                     "observed at 100 random times out of 200 grid points; S5Regressor predicts both frequencies, "
+                     "trained and tested on the same values with and without ``times``.\n\n" + _machine(irr["machine"])
+                     + "\n")
+        parts.append(_table(["S5Regressor", "test MSE"], [["with times", f"{mm['with_times']:.5f}"],
+                                                           ["without times", f"{mm['without_times']:.5f}"]]))
+        parts.append(f"\nWith times the error is {irr['ratio_without_over_with']:.1f}x lower.\n")
+    OUT.write_text("\n".join(parts))
+    print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""Run every benchmark, then regenerate the docs tables (``make bench``)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ["bench_scan.py", "bench_s5_speed.py", "bench_irregular.py", "bench_accuracy.py"]
+
+if __name__ == "__main__":
+    for script in SCRIPTS:
+        print(f"== {script}", flush=True)
+        subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)
+    subprocess.run([sys.executable, str(HERE / "make_tables.py")], check=True, cwd=HERE)
