@@ -97,3 +97,16 @@ def test_bad_inputs():
         linear_scan(torch.ones(1, 3, 2), torch.ones(1, 3, 2), backend="cuda")
     with pytest.raises(NotImplementedError, match="Triton"):
         linear_scan(torch.ones(1, 3, 2), torch.ones(1, 3, 2), backend="triton")
+
+
+@pytest.mark.parametrize("chunk", [2, 3, 5], ids=lambda c: f"chunk{c}")
+@pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
+def test_deep_recursion_and_padding(monkeypatch, chunk, reverse):
+    """Small chunks force several recursion levels and padded last chunks at every level."""
+    monkeypatch.setattr(scan_mod, "CHUNK_SIZE", chunk)
+    a, b, h0 = _inputs(2, 301, (3,), True)
+    w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
+    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, h0, reverse, w, w_last)
+    ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
+    for x, y in zip(fast, ref):
+        assert (x - y).abs().max().item() <= 1e-9

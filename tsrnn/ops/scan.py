@@ -17,7 +17,7 @@ import torch
 from tsrnn.ops._dispatch import resolve_backend
 
 #: Steps solved sequentially inside each chunk by the torch backend.
-CHUNK_SIZE = 16
+CHUNK_SIZE = 32
 #: Above this many state elements per step (B * prod(S)), one op per step already streams at memory speed
 #: and the plain sequential sweep is used.
 WIDE_STEP = 8192
