@@ -25,12 +25,12 @@ def main():
     x = torch.randn(B, L, H)
     rows = {}
     ours = S5SSM(d_model=H, d_state=P)
-    rows["tsrnn S5SSM"] = timeit(fwd_bwd(ours, x, lambda m, x: m(x)[0]), repeat=5)
+    rows["tsrnn S5SSM"] = timeit(fwd_bwd(ours, x, lambda m, x: m(x)[0]), repeat=15, warmup=3)
     try:
         from s5 import S5
 
         peer = S5(H, P)
-        rows["s5-pytorch S5"] = timeit(fwd_bwd(peer, x, lambda m, x: m(x)), repeat=5)
+        rows["s5-pytorch S5"] = timeit(fwd_bwd(peer, x, lambda m, x: m(x)), repeat=9, warmup=2)
     except ImportError:  # pragma: no cover - peer is a test/bench-only dependency
         rows["s5-pytorch S5"] = None
     gru = torch.nn.GRU(H, H, batch_first=True)

@@ -27,9 +27,9 @@ def _forecasting(smoke: bool, seed: int) -> tuple[dict, dict]:
     Xt, Yt = ett_windows("test", lookback, horizon)
     if smoke:
         train, Xt, Yt = train[-600:], Xt[:64], Yt[:64]
-    params = dict(lookback=lookback, horizon=horizon, d_model=32 if smoke else 64, d_state=32 if smoke else 64,
-                  n_layers=1 if smoke else 2, stride=8 if smoke else 1, max_epochs=1 if smoke else 8,
-                  batch_size=64, lr=2e-3, random_state=seed)
+    params = dict(lookback=lookback, horizon=horizon, d_model=8 if smoke else 64, d_state=8 if smoke else 32,
+                  n_layers=1, stride=8 if smoke else 2, max_epochs=1 if smoke else 6, batch_size=64, lr=2e-3,
+                  random_state=seed)
     t0 = time.perf_counter()
     model = S5Forecaster(**params).fit(train)
     fit_s = time.perf_counter() - t0

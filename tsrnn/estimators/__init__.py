@@ -1,0 +1,8 @@
+"""scikit-learn-compatible estimators: task bases and one class per family and task."""
+
+from tsrnn.estimators.base import BaseSequenceEstimator, SequenceClassifier, SequenceForecaster, SequenceRegressor
+from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
+
+__all__ = ["BaseSequenceEstimator", "S5Classifier", "S5Forecaster", "S5Regressor", "SeasonalNaiveForecaster",
+           "SequenceClassifier", "SequenceForecaster", "SequenceRegressor"]

@@ -171,10 +171,13 @@ class BaseSequenceEstimator(BaseEstimator):
         self.history_ = history
         self.n_epochs_trained_ = len(history)
 
-    def _panel_inputs(self, X, times, *, fitting: bool, name="X"):
-        panel = check_panel(X, name=name, n_channels=None if fitting else self.n_features_in_)
+    def _check_times_allowed(self, times):
         if times is not None and not self._supports_times:
             raise ValueError(f"{type(self).__name__} cannot use times: this family is discrete-time")
+
+    def _panel_inputs(self, X, times, *, fitting: bool):
+        panel = check_panel(X, name="X", n_channels=None if fitting else self.n_features_in_)
+        self._check_times_allowed(times)
         panel = attach_times(panel, times)
         if fitting:
             self.n_features_in_ = panel.n_channels
@@ -187,13 +190,14 @@ class BaseSequenceEstimator(BaseEstimator):
         import torch
 
         net = self.module_
+        device = next(net.parameters()).device
         outs = []
         n = inputs["x"].shape[0]
         with torch.no_grad():
             for start in range(0, n, batch_size):
-                part = {k: (None if v is None else torch.as_tensor(v[start : start + batch_size]))
+                part = {k: (None if v is None else torch.as_tensor(v[start : start + batch_size], device=device))
                         for k, v in inputs.items()}
-                outs.append(net(part["x"], dt=part.get("dt"), mask=part.get("mask")).double().numpy())
+                outs.append(net(part["x"], dt=part.get("dt"), mask=part.get("mask")).double().cpu().numpy())
         return np.concatenate(outs, axis=0)
 
     def _n_inputs(self) -> int:
@@ -460,10 +464,9 @@ class SequenceForecaster(BaseSequenceEstimator):
         return self
 
     def _check_times_list(self, times, series):
+        self._check_times_allowed(times)
         if times is None:
             return [None] * len(series)
-        if not self._supports_times:
-            raise ValueError(f"{type(self).__name__} cannot use times: this family is discrete-time")
         rows = list(times) if isinstance(times, list) else [times]
         if len(rows) != len(series):
             raise ValueError(f"times must give one array per series: got {len(rows)} for {len(series)} series")
@@ -502,9 +505,8 @@ class SequenceForecaster(BaseSequenceEstimator):
             values, times = panel.values, panel.times
         if values.shape[1] < self.lookback:
             raise ValueError(f"X has {values.shape[1]} time points, fewer than lookback = {self.lookback}")
+        self._check_times_allowed(times)
         if times is not None:
-            if not self._supports_times:
-                raise ValueError(f"{type(self).__name__} cannot use times: this family is discrete-time")
             attach_times(check_panel(values, name="X"), times)  # validates shape and monotonicity
             times = times[:, -self.lookback :]
         return values[:, -self.lookback :], times, single

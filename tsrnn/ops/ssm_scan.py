@@ -29,6 +29,23 @@ def _readout(h, C, D, u, conj_sym):
     return y
 
 
+def _project_in(u, B):
+    """``B u`` for real ``u`` (B, L, H) and complex ``B`` (P, H) as one real GEMM -> complex (B, L, P)."""
+    P, H = B.shape
+    W = torch.view_as_real(B).permute(0, 2, 1).reshape(2 * P, H)  # rows: Re B_0, Im B_0, Re B_1, ...
+    out = u.to(W.dtype) @ W.transpose(0, 1)
+    return torch.view_as_complex(out.view(*u.shape[:2], P, 2))
+
+
+def _project_out(h, C, D, u, conj_sym):
+    """``k Re(C h) + D u`` as one real GEMM on the (re, im) pairs of ``h``; (B, L, P) -> (B, L, H_out)."""
+    H_out, P = C.shape
+    sign = torch.tensor([2.0 if conj_sym else 1.0, -2.0 if conj_sym else -1.0], dtype=C.real.dtype, device=C.device)
+    W = (torch.view_as_real(C) * sign).reshape(H_out, 2 * P)  # Re(C h) = C_re h_re - C_im h_im
+    y = torch.view_as_real(h).reshape(*h.shape[:2], 2 * P) @ W.transpose(0, 1)
+    return y if D is None else y + D * u
+
+
 def diag_ssm_scan_ref(u, Lambda, B, C, D=None, step=None, dt=None, mask=None, method="zoh", conj_sym=True,
                       h0=None, reverse=False):
     """Reference of :func:`diag_ssm_scan`: a Python loop over time that discretizes at every step.
@@ -117,13 +134,13 @@ def diag_ssm_scan(
     step = torch.ones_like(Lambda.real) if step is None else step
     delta = step if dt is None else dt.unsqueeze(-1).to(step.dtype) * step  # (P,) or (B, L, P)
     a, gamma = discretize_diag(Lambda, delta, method)
-    bu = gamma * torch.einsum("blh,ph->blp", u.to(Lambda.dtype), B)
+    bu = gamma * _project_in(u, B)
     if mask is not None:
         keep = mask.unsqueeze(-1)
         a = torch.where(keep, a, torch.ones_like(a))
         bu = torch.where(keep, bu, torch.zeros_like(bu))
     h, h_last = linear_scan(a, bu, h0, reverse=reverse, backend="torch")
-    return _readout(h, C, D, u, conj_sym), h_last
+    return _project_out(h, C, D, u, conj_sym), h_last
 
 
 def _check_ssm_inputs(u, Lambda, B, C, D, step, dt, mask, h0):
