@@ -79,11 +79,8 @@ def _plot(plot: dict, path: Path) -> None:
 
 def run_demo(out: str = "demo_output", smoke: bool = False, seed: int = 0) -> dict:
     """Run the demo; returns the results dict it prints and writes."""
-    import torch
-
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     print("tsrnn demo" + (" (smoke settings)" if smoke else "") + ": fitting S5 on ETTh1 and GunPoint ...", flush=True)
     forecast, plot = _forecasting(smoke, seed)
     classify = _classification(smoke, seed)
