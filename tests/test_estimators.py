@@ -241,3 +241,25 @@ def test_bad_predict_input(panel, series):
         f.predict(series[:30, :1])
     with pytest.raises(ValueError, match="times"):
         f.predict(times=np.arange(16.0))
+
+
+def test_training_is_quiet_and_writes_nothing(panel, tmp_path, monkeypatch, capfd):
+    monkeypatch.chdir(tmp_path)
+    S5Classifier(**TINY).fit(*panel)
+    out = capfd.readouterr()
+    assert out.out == "" and "GPU available" not in out.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ssm_parameters_get_their_own_optimizer_group():
+    from tsrnn.nn import S5Backbone, SequencePoolingNet, is_ssm_parameter
+    from tsrnn.training import SequenceLightningModule
+
+    net = SequencePoolingNet(S5Backbone(n_inputs=2, d_model=4, n_layers=1, d_state=4), n_outputs=3)
+    module = SequenceLightningModule(net, loss="cross_entropy", lr=1e-2, weight_decay=0.1, ssm_lr=1e-4)
+    regular, ssm = module.configure_optimizers().param_groups
+    assert (regular["lr"], regular["weight_decay"]) == (1e-2, 0.1)
+    assert (ssm["lr"], ssm["weight_decay"]) == (1e-4, 0.0)
+    names = {id(p): n for n, p in net.named_parameters()}
+    assert sorted(names[id(p)].rsplit(".", 1)[-1] for p in ssm["params"]) == ["B", "Lambda_im", "Lambda_re", "log_step"]
+    assert all(not is_ssm_parameter(p) for p in regular["params"])
