@@ -9,6 +9,11 @@ With per-state steps ``Delta_p`` and optional per-step time gaps ``dt_{b,t}``::
 
 Steps where ``mask`` is False leave the state unchanged (``lambda_bar = 1``, no input): that is how padded
 steps of unequal-length batches are skipped.
+
+Two structures share the op. *MIMO* (S5): one system with ``P`` states mixing all ``H`` channels,
+``Lambda`` (P,), ``B`` (P, H), ``C`` (H_out, P), state (B, P). *SISO per channel* (S4D, the recurrent view
+of convolutional SSMs): ``H`` independent systems with ``N`` states each, ``Lambda``, ``B``, ``C`` all
+(H, N), per-channel steps (H,), state (B, H, N), ``y_h = k Re(sum_n C_hn h_hn) + D_h u_h``.
 """
 
 from __future__ import annotations
@@ -18,15 +23,6 @@ import torch
 from tsrnn.ops._dispatch import resolve_backend
 from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.scan import linear_scan
-
-
-def _readout(h, C, D, u, conj_sym):
-    y = torch.einsum("blp,hp->blh", h, C).real
-    if conj_sym:
-        y = 2.0 * y
-    if D is not None:
-        y = y + D * u
-    return y
 
 
 def _project_in(u, B):
@@ -46,26 +42,42 @@ def _project_out(h, C, D, u, conj_sym):
     return y if D is None else y + D * u
 
 
+def _delta(step, dt, siso):
+    """Per-state (and per-step) steps: (P,) / (H, 1), or (B, L, P) / (B, L, H, 1) with gaps."""
+    step = step[:, None] if siso else step
+    if dt is None:
+        return step
+    return (dt[..., None, None] if siso else dt[..., None]).to(step.dtype) * step
+
+
 def diag_ssm_scan_ref(u, Lambda, B, C, D=None, step=None, dt=None, mask=None, method="zoh", conj_sym=True,
                       h0=None, reverse=False):
     """Reference of :func:`diag_ssm_scan`: a Python loop over time that discretizes at every step.
 
     Parameters and returns are those of :func:`diag_ssm_scan`.
     """
+    siso = Lambda.ndim == 2
     n_batch, length, _ = u.shape
-    h = torch.zeros(n_batch, Lambda.shape[0], dtype=Lambda.dtype, device=u.device) if h0 is None else h0
-    step = torch.ones_like(Lambda.real) if step is None else step
+    h = torch.zeros(n_batch, *Lambda.shape, dtype=Lambda.dtype, device=u.device) if h0 is None else h0
+    step = torch.ones(Lambda.shape[0], dtype=Lambda.real.dtype, device=u.device) if step is None else step
+    k = 2.0 if conj_sym else 1.0
     ys = [None] * length
     order = range(length - 1, -1, -1) if reverse else range(length)
     for t in order:
-        gap = torch.ones(n_batch, 1, dtype=step.dtype, device=u.device) if dt is None else dt[:, t, None]
-        a, g = discretize_diag(Lambda, step * gap, method)  # (B, P)
-        bu = u[:, t].to(Lambda.dtype) @ B.transpose(0, 1)  # (B, P)
+        delta = _delta(step, None if dt is None else dt[:, t : t + 1], siso)
+        delta = delta[:, 0] if dt is not None else delta
+        a, g = discretize_diag(Lambda, delta, method)
+        if siso:
+            bu = u[:, t, :, None].to(Lambda.dtype) * B
+        else:
+            bu = u[:, t].to(Lambda.dtype) @ B.transpose(0, 1)
         h_new = a * h + g * bu
         if mask is not None:
-            h_new = torch.where(mask[:, t, None], h_new, h)
+            keep = mask[:, t].reshape(n_batch, *([1] * (h.ndim - 1)))
+            h_new = torch.where(keep, h_new, h)
         h = h_new
-        ys[t] = _readout(h[:, None], C, D, u[:, t : t + 1], conj_sym)[:, 0]
+        y = k * ((h * C).sum(-1) if siso else h @ C.transpose(0, 1)).real
+        ys[t] = y if D is None else y + D * u[:, t]
     return torch.stack(ys, dim=1), h
 
 
@@ -90,16 +102,16 @@ def diag_ssm_scan(
     ----------
     u : Tensor, shape (B, L, H), real
         Input sequence.
-    Lambda : Tensor, shape (P,), complex
+    Lambda : Tensor, shape (P,) (MIMO) or (H, N) (SISO per channel), complex
         Continuous-time eigenvalues (``Re < 0`` for stability).
-    B : Tensor, shape (P, H), complex
+    B : Tensor, shape (P, H) or (H, N), complex
         Input matrix in the eigenbasis.
-    C : Tensor, shape (H_out, P), complex
+    C : Tensor, shape (H_out, P) or (H, N), complex
         Output matrix in the eigenbasis.
     D : Tensor, shape (H,), real, optional
         Feedthrough (requires ``H_out == H``).
-    step : Tensor, shape (P,), real, optional
-        Per-state step ``Delta > 0`` (1 when omitted).
+    step : Tensor, shape (P,) or (H,), real, optional
+        Per-state (MIMO) or per-channel (SISO) step ``Delta > 0`` (1 when omitted).
     dt : Tensor, shape (B, L), real, optional
         Per-step time gaps multiplying ``step`` (irregular sampling); 1 when omitted.
     mask : Tensor, shape (B, L), bool, optional
@@ -107,7 +119,7 @@ def diag_ssm_scan(
     method : {"zoh", "bilinear", "euler", "backward_euler"}
     conj_sym : bool
         ``Lambda`` holds one of each conjugate pair; the output is ``2 Re(C h)``.
-    h0 : Tensor, shape (B, P), complex, optional
+    h0 : Tensor, shape (B, P) or (B, H, N), complex, optional
     reverse : bool
         Scan from the last step to the first.
     backend : {"auto", "reference", "torch", "triton"}
@@ -115,7 +127,7 @@ def diag_ssm_scan(
     Returns
     -------
     y : Tensor, shape (B, L, H_out), real
-    h_last : Tensor, shape (B, P), complex
+    h_last : Tensor, shape (B, P) or (B, H, N), complex
         The state after the last processed step.
 
     Examples
@@ -131,15 +143,18 @@ def diag_ssm_scan(
     backend = resolve_backend(backend, op="diag_ssm_scan")
     if backend == "reference":
         return diag_ssm_scan_ref(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
-    step = torch.ones_like(Lambda.real) if step is None else step
-    delta = step if dt is None else dt.unsqueeze(-1).to(step.dtype) * step  # (P,) or (B, L, P)
-    a, gamma = discretize_diag(Lambda, delta, method)
-    bu = gamma * _project_in(u, B)
+    siso = Lambda.ndim == 2
+    step = torch.ones(Lambda.shape[0], dtype=Lambda.real.dtype, device=u.device) if step is None else step
+    a, gamma = discretize_diag(Lambda, _delta(step, dt, siso), method)
+    bu = gamma * (u.unsqueeze(-1).to(Lambda.dtype) * B if siso else _project_in(u, B))
     if mask is not None:
-        keep = mask.unsqueeze(-1)
+        keep = mask.reshape(*mask.shape, *([1] * (bu.ndim - 2)))
         a = torch.where(keep, a, torch.ones_like(a))
         bu = torch.where(keep, bu, torch.zeros_like(bu))
     h, h_last = linear_scan(a, bu, h0, reverse=reverse, backend="torch")
+    if siso:
+        y = (2.0 if conj_sym else 1.0) * torch.einsum("blhn,hn->blh", h, C).real
+        return (y if D is None else y + D * u), h_last
     return _project_out(h, C, D, u, conj_sym), h_last
 
 
@@ -147,20 +162,29 @@ def _check_ssm_inputs(u, Lambda, B, C, D, step, dt, mask, h0):
     if u.ndim != 3:
         raise ValueError(f"u must have shape (B, L, H), got {tuple(u.shape)}")
     n_batch, length, width = u.shape
-    P = Lambda.shape[0]
-    if Lambda.ndim != 1:
-        raise ValueError(f"Lambda must have shape (P,), got {tuple(Lambda.shape)}")
-    if B.shape != (P, width):
-        raise ValueError(f"B must have shape (P, H) = {(P, width)}, got {tuple(B.shape)}")
-    if C.ndim != 2 or C.shape[1] != P:
-        raise ValueError(f"C must have shape (H_out, {P}), got {tuple(C.shape)}")
-    if D is not None and (D.shape != (width,) or C.shape[0] != width):
-        raise ValueError(f"D must have shape ({width},) and C {width} rows, got D {tuple(D.shape)}, C {tuple(C.shape)}")
-    if step is not None and step.shape != (P,):
-        raise ValueError(f"step must have shape ({P},), got {tuple(step.shape)}")
+    if Lambda.ndim == 2:  # SISO per channel
+        if Lambda.shape[0] != width:
+            raise ValueError(f"Lambda must have shape (H, N) with H = {width}, got {tuple(Lambda.shape)}")
+        for name, value in (("B", B), ("C", C)):
+            if value.shape != Lambda.shape:
+                raise ValueError(f"{name} must have Lambda's shape {tuple(Lambda.shape)}, got {tuple(value.shape)}")
+        state, n_steps = tuple(Lambda.shape), width
+    elif Lambda.ndim == 1:
+        P = Lambda.shape[0]
+        if B.shape != (P, width):
+            raise ValueError(f"B must have shape (P, H) = {(P, width)}, got {tuple(B.shape)}")
+        if C.ndim != 2 or C.shape[1] != P:
+            raise ValueError(f"C must have shape (H_out, {P}), got {tuple(C.shape)}")
+        state, n_steps = (P,), P
+    else:
+        raise ValueError(f"Lambda must have shape (P,) or (H, N), got {tuple(Lambda.shape)}")
+    if D is not None and (D.shape != (width,) or (Lambda.ndim == 1 and C.shape[0] != width)):
+        raise ValueError(f"D must have shape ({width},) and the output width must be {width}, got D {tuple(D.shape)}")
+    if step is not None and step.shape != (n_steps,):
+        raise ValueError(f"step must have shape ({n_steps},), got {tuple(step.shape)}")
     if dt is not None and dt.shape != (n_batch, length):
         raise ValueError(f"dt must have shape (B, L) = {(n_batch, length)}, got {tuple(dt.shape)}")
     if mask is not None and (mask.shape != (n_batch, length) or mask.dtype != torch.bool):
         raise ValueError(f"mask must be a bool tensor of shape {(n_batch, length)}, got {mask.dtype} {tuple(mask.shape)}")
-    if h0 is not None and h0.shape != (n_batch, P):
-        raise ValueError(f"h0 must have shape {(n_batch, P)}, got {tuple(h0.shape)}")
+    if h0 is not None and tuple(h0.shape) != (n_batch, *state):
+        raise ValueError(f"h0 must have shape {(n_batch, *state)}, got {tuple(h0.shape)}")
