@@ -15,6 +15,9 @@ _LAZY = {
     "S5Forecaster": "tsrnn.estimators.s5",
     "S5Classifier": "tsrnn.estimators.s5",
     "S5Regressor": "tsrnn.estimators.s5",
+    "S4DForecaster": "tsrnn.estimators.s4d",
+    "S4DClassifier": "tsrnn.estimators.s4d",
+    "S4DRegressor": "tsrnn.estimators.s4d",
     "SeasonalNaiveForecaster": "tsrnn.estimators.baselines",
     "load": "tsrnn.io",
 }
@@ -36,5 +39,6 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover
     from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+    from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
     from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
     from tsrnn.io import load

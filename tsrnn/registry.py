@@ -9,12 +9,17 @@ ESTIMATORS = {
     "tsrnn.S5Forecaster": "tsrnn.estimators.s5:S5Forecaster",
     "tsrnn.S5Classifier": "tsrnn.estimators.s5:S5Classifier",
     "tsrnn.S5Regressor": "tsrnn.estimators.s5:S5Regressor",
+    "tsrnn.S4DForecaster": "tsrnn.estimators.s4d:S4DForecaster",
+    "tsrnn.S4DClassifier": "tsrnn.estimators.s4d:S4DClassifier",
+    "tsrnn.S4DRegressor": "tsrnn.estimators.s4d:S4DRegressor",
 }
 
 #: Which tasks each family supports.
 FAMILIES = {
     "S5": {"forecasting": "tsrnn.S5Forecaster", "classification": "tsrnn.S5Classifier",
            "regression": "tsrnn.S5Regressor"},
+    "S4D": {"forecasting": "tsrnn.S4DForecaster", "classification": "tsrnn.S4DClassifier",
+            "regression": "tsrnn.S4DRegressor"},
 }
 
 

@@ -2,7 +2,8 @@
 
 from tsrnn.estimators.base import BaseSequenceEstimator, SequenceClassifier, SequenceForecaster, SequenceRegressor
 from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
 from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
 
-__all__ = ["BaseSequenceEstimator", "S5Classifier", "S5Forecaster", "S5Regressor", "SeasonalNaiveForecaster",
+__all__ = ["BaseSequenceEstimator", "S4DClassifier", "S4DForecaster", "S4DRegressor", "S5Classifier", "S5Forecaster", "S5Regressor", "SeasonalNaiveForecaster",
            "SequenceClassifier", "SequenceForecaster", "SequenceRegressor"]

@@ -189,7 +189,13 @@ class BaseSequenceEstimator(BaseEstimator):
         """Run ``module_`` in eval mode over ``inputs`` in batches; returns a float64 array."""
         import torch
 
+        from tsrnn.nn.blocks import SSMMixer
+
         net = self.module_
+        if hasattr(self, "step_rescale"):  # a rate change acts at prediction only; training used the learned steps
+            for m in net.modules():
+                if isinstance(m, SSMMixer):
+                    m.step_rescale = self.step_rescale
         device = next(net.parameters()).device
         outs = []
         n = inputs["x"].shape[0]

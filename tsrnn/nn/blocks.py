@@ -25,6 +25,31 @@ def is_ssm_parameter(param: nn.Parameter) -> bool:
     return getattr(param, _SSM_FLAG, False)
 
 
+def reverse_gaps(dt: torch.Tensor | None) -> torch.Tensor | None:
+    """Gaps for a reverse-time scan: going backwards, the gap crossed into step ``t`` is the one observed
+    before step ``t + 1`` (the last step gets 1). ``dt`` (B, L) -> (B, L)."""
+    if dt is None:
+        return None
+    return torch.cat([dt[:, 1:], torch.ones_like(dt[:, :1])], dim=1)
+
+
+class SSMMixer(nn.Module):
+    """Base of state-space sequence mixers (see the module docstring for the interface).
+
+    Attributes
+    ----------
+    step_rescale : float
+        Multiplies every discretization step (1.0 by default): set it after training to run the model at a
+        new sampling rate (a step twice as long = data sampled half as often) without retraining.
+    """
+
+    step_rescale: float = 1.0
+
+    def initial_state(self, batch_size: int, device=None) -> torch.Tensor:
+        """Zero state for :meth:`step`."""
+        raise NotImplementedError
+
+
 class ResidualSequenceBlock(nn.Module):
     """Pre-norm residual block: ``x + dropout(act(mixer(norm(x))))``.
 

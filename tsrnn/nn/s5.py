@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ResidualSequenceBlock, SequenceBackbone, mark_ssm_parameter
+from tsrnn.nn.blocks import ResidualSequenceBlock, SequenceBackbone, SSMMixer, mark_ssm_parameter, reverse_gaps
 from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.hippo import hippo_n_eig
 from tsrnn.ops.ssm_scan import diag_ssm_scan
@@ -28,7 +28,7 @@ def _as_pairs(z: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.stack([z.real, z.imag], axis=-1)).to(torch.get_default_dtype())
 
 
-class S5SSM(nn.Module):
+class S5SSM(SSMMixer):
     """The S5 state-space map (no norm, activation or residual).
 
     Parameters
@@ -49,11 +49,6 @@ class S5SSM(nn.Module):
         Add a second (reverse-time) readout of a reverse scan; not usable in step mode.
     clip_eigs : float
         Upper bound on ``Re(Lambda)`` (keeps every eigenvalue strictly stable).
-
-    Attributes
-    ----------
-    step_rescale : float
-        Multiplies every step (1.0 by default): set it to change the sampling rate after training.
     """
 
     def __init__(self, d_model, d_state=64, blocks=1, dt_min=1e-3, dt_max=1e-1, discretization="zoh",
@@ -91,7 +86,6 @@ class S5SSM(nn.Module):
         for p in (self.Lambda_re, self.Lambda_im, self.B, self.log_step):
             mark_ssm_parameter(p)
         self.n_complex = n_complex
-        self.step_rescale = 1.0
 
     # -- parameters in complex form -------------------------------------------------------------------
     def eigenvalues(self) -> torch.Tensor:
@@ -126,9 +120,7 @@ class S5SSM(nn.Module):
         y, h_last = diag_ssm_scan(u, lam, Bc, Cc[:, :P], self.D, step, dt, mask, self.discretization,
                                   self.conj_sym, h0)
         if self.bidirectional:
-            # Going backwards, the gap crossed into step t is the one observed before step t + 1.
-            dt_rev = None if dt is None else torch.cat([dt[:, 1:], torch.ones_like(dt[:, :1])], dim=1)
-            y_rev, _ = diag_ssm_scan(u, lam, Bc, Cc[:, P:], None, step, dt_rev, mask, self.discretization,
+            y_rev, _ = diag_ssm_scan(u, lam, Bc, Cc[:, P:], None, step, reverse_gaps(dt), mask, self.discretization,
                                      self.conj_sym, None, reverse=True)
             y = y + y_rev
         return y, h_last

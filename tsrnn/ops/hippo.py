@@ -115,6 +115,7 @@ def hippo_n_eig(N: int, conj_sym: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 
 MEASURES = ("legs", "legt", "lagt", "fout")
+_NORMAL_REAL_PART = {"legs": -0.5, "legt": 0.0, "lagt": 0.0, "fout": 0.0}
 
 
 def hippo(measure: str, N: int) -> tuple[np.ndarray, np.ndarray]:
@@ -189,8 +190,8 @@ def nplr(measure: str, N: int, conj_sym: bool = True):
     """Diagonal-plus-low-rank (DPLR) form of a HiPPO matrix in the eigenbasis of its normal part.
 
     ``A = V (diag(Lambda) - P~ P~^*) V^*`` with ``V`` unitary, ``P~ = V^* P^T`` and ``B~ = V^* B``, all
-    computed in float64; ``eigh`` of the Hermitian ``-i (S - re I)`` gives the eigenpairs, with the real part
-    ``re`` the (constant) mean of ``diag(S)``.
+    computed in float64; ``eigh`` of the Hermitian ``-i (S - re I)`` gives the eigenpairs. The real part
+    ``re`` is the constant diagonal of the normal part ``S``: exactly -1/2 for LegS, 0 for the others.
 
     Parameters
     ----------
@@ -209,7 +210,7 @@ def nplr(measure: str, N: int, conj_sym: bool = True):
     A, B = hippo(measure, N)
     P = hippo_low_rank(measure, N)
     S = A + P.T @ P
-    re = float(np.mean(np.diag(S)))
+    re = _NORMAL_REAL_PART[measure]
     K = S - re * np.eye(N)
     K = 0.5 * (K - K.T)
     im, V = np.linalg.eigh(-1j * K)

@@ -20,6 +20,13 @@ _COMMON_TAGS = {
 }
 
 
+def _registry_test_params(task, **overrides):
+    """One tiny configuration per registered estimator of ``task`` (the conformance suites' coverage)."""
+    from tsrnn.registry import all_estimators
+
+    return [{"estimator": cls(**{**cls._test_params(), **overrides})} for cls in all_estimators(task)]
+
+
 def _set_randomness_tag(adapter):
     seeded = isinstance(getattr(adapter.estimator, "random_state", None), (int, np.integer))
     adapter.set_tags(**{"property:randomness": "deterministic" if seeded else "stochastic"})
@@ -100,12 +107,8 @@ class TsrnnForecaster(BaseForecaster):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Two tiny configurations for sktime's conformance suite."""
-        from tsrnn import S5Forecaster
-
-        tiny = dict(d_model=4, d_state=4, n_layers=1, max_epochs=1, batch_size=64, random_state=0)
-        return [{"estimator": S5Forecaster(lookback=4, **tiny)},
-                {"estimator": S5Forecaster(lookback=6, discretization="bilinear", instance_norm=False, **tiny)}]
+        """A tiny configuration of every registered tsrnn forecaster (short lookback for short test series)."""
+        return _registry_test_params("forecasting", lookback=4)
 
 
 class _PanelAdapterMixin:
@@ -166,11 +169,8 @@ class TsrnnClassifier(_PanelAdapterMixin, BaseClassifier):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Two tiny configurations for sktime's conformance suite."""
-        from tsrnn import S5Classifier
-
-        tiny = dict(d_model=4, d_state=4, n_layers=1, max_epochs=1, batch_size=64, random_state=0)
-        return [{"estimator": S5Classifier(**tiny)}, {"estimator": S5Classifier(pooling="last", **tiny)}]
+        """A tiny configuration of every registered tsrnn classifier."""
+        return _registry_test_params("classification")
 
 
 class TsrnnRegressor(_PanelAdapterMixin, BaseRegressor):
@@ -207,8 +207,5 @@ class TsrnnRegressor(_PanelAdapterMixin, BaseRegressor):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Two tiny configurations for sktime's conformance suite."""
-        from tsrnn import S5Regressor
-
-        tiny = dict(d_model=4, d_state=4, n_layers=1, max_epochs=1, batch_size=64, random_state=0)
-        return [{"estimator": S5Regressor(**tiny)}, {"estimator": S5Regressor(pooling="last", **tiny)}]
+        """A tiny configuration of every registered tsrnn regressor."""
+        return _registry_test_params("regression")
