@@ -10,6 +10,8 @@ with ``(lambda_bar, gamma)`` from :func:`tsrnn.ops.discretize_diag` and ``k = 2`
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from tsrnn.ops._dispatch import resolve_backend
@@ -68,9 +70,15 @@ def vandermonde_kernel(Lambda: torch.Tensor, B: torch.Tensor, C: torch.Tensor, s
         return vandermonde_kernel_ref(Lambda, B, C, step, length, method, conj_sym)
     a, gamma = discretize_diag(Lambda, step[:, None], method)
     log_a = Lambda * step[:, None] if method == "zoh" else torch.log(a)
-    ell = torch.arange(length, device=Lambda.device, dtype=Lambda.real.dtype)
-    powers = torch.exp(log_a.unsqueeze(-1) * ell)  # (H, N, L)
-    K = torch.einsum("hn,hnl->hl", C * gamma * B, powers).real
+    # lambda_bar^(T j + i) = lambda_bar^(T j) * lambda_bar^i: the kernel is one batched complex GEMM of
+    # (L / T, N) by (N, T) per channel, never materializing the (H, N, L) Vandermonde matrix.
+    T = max(1, math.isqrt(length - 1) + 1)
+    J = -(-length // T)
+    real = Lambda.real.dtype
+    inner = torch.exp(log_a.unsqueeze(-1) * torch.arange(T, device=Lambda.device, dtype=real))  # (H, N, T)
+    outer = torch.exp(log_a.unsqueeze(-1) * (T * torch.arange(J, device=Lambda.device, dtype=real)))  # (H, N, J)
+    K = ((C * gamma * B).unsqueeze(-1) * outer).transpose(-1, -2) @ inner  # (H, J, T)
+    K = K.real.reshape(Lambda.shape[0], J * T)[:, :length]
     return 2.0 * K if conj_sym else K
 
 
@@ -111,7 +119,6 @@ def fft_conv(u: torch.Tensor, K: torch.Tensor, D: torch.Tensor | None = None, ba
         y = causal_conv_ref(u, torch.nn.functional.pad(K, (0, length - K.shape[1])))
     else:
         n = 2 * length
-        u_f = torch.fft.rfft(u.to(K.dtype), n=n, dim=1)
-        k_f = torch.fft.rfft(K, n=n, dim=1).transpose(0, 1)  # (n//2+1, H)
-        y = torch.fft.irfft(u_f * k_f, n=n, dim=1)[:, :length]
+        u_t = u.to(K.dtype).transpose(1, 2).contiguous()  # FFTs along the last, contiguous axis are ~2x faster
+        y = torch.fft.irfft(torch.fft.rfft(u_t, n=n) * torch.fft.rfft(K, n=n), n=n)[..., :length].transpose(1, 2)
     return y if D is None else y + D * u
