@@ -18,6 +18,9 @@ _LAZY = {
     "S4DForecaster": "tsrnn.estimators.s4d",
     "S4DClassifier": "tsrnn.estimators.s4d",
     "S4DRegressor": "tsrnn.estimators.s4d",
+    "S4Forecaster": "tsrnn.estimators.s4",
+    "S4Classifier": "tsrnn.estimators.s4",
+    "S4Regressor": "tsrnn.estimators.s4",
     "SeasonalNaiveForecaster": "tsrnn.estimators.baselines",
     "load": "tsrnn.io",
 }
@@ -39,6 +42,7 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover
     from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+    from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor
     from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
     from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
     from tsrnn.io import load

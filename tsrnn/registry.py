@@ -12,6 +12,9 @@ ESTIMATORS = {
     "tsrnn.S4DForecaster": "tsrnn.estimators.s4d:S4DForecaster",
     "tsrnn.S4DClassifier": "tsrnn.estimators.s4d:S4DClassifier",
     "tsrnn.S4DRegressor": "tsrnn.estimators.s4d:S4DRegressor",
+    "tsrnn.S4Forecaster": "tsrnn.estimators.s4:S4Forecaster",
+    "tsrnn.S4Classifier": "tsrnn.estimators.s4:S4Classifier",
+    "tsrnn.S4Regressor": "tsrnn.estimators.s4:S4Regressor",
 }
 
 #: Which tasks each family supports.
@@ -20,6 +23,8 @@ FAMILIES = {
            "regression": "tsrnn.S5Regressor"},
     "S4D": {"forecasting": "tsrnn.S4DForecaster", "classification": "tsrnn.S4DClassifier",
             "regression": "tsrnn.S4DRegressor"},
+    "S4": {"forecasting": "tsrnn.S4Forecaster", "classification": "tsrnn.S4Classifier",
+           "regression": "tsrnn.S4Regressor"},
 }
 
 

@@ -78,6 +78,7 @@ class SSMFamily:
     """Mixin: shared SSM hyperparameters and their validation (families extend ``_family_params``)."""
 
     _family_params = SSM_PARAMS
+    _discretizations = ("zoh", "bilinear")
 
     def _validate_family_params(self):
         for name in ("d_model", "n_layers", "d_state"):
@@ -86,7 +87,7 @@ class SSMFamily:
         _check_param("dt_max", self.dt_max, float, self.dt_min)
         _check_param("dropout", self.dropout, float, 0, 1)
         _check_param("step_rescale", self.step_rescale, float, 0)
-        _check_param("discretization", self.discretization, None, choices=("zoh", "bilinear"))
+        _check_param("discretization", self.discretization, None, choices=self._discretizations)
         _check_param("activation", self.activation, None, choices=("half_glu", "gelu"))
 
     @classmethod

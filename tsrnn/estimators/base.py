@@ -180,6 +180,7 @@ class BaseSequenceEstimator(BaseEstimator):
         self._check_times_allowed(times)
         panel = attach_times(panel, times)
         if fitting:
+            self.max_length_ = int(panel.values.shape[1])
             self.n_features_in_ = panel.n_channels
             self.missing_indicators_ = bool(np.isnan(panel.values).any())
             self.time_unit_ = panel.median_gap()
@@ -223,6 +224,7 @@ class BaseSequenceEstimator(BaseEstimator):
     def _fitted_state(self) -> dict:
         """JSON-serializable fitted metadata (override and extend in task bases)."""
         return {
+            "max_length_": self.max_length_,
             "n_features_in_": int(self.n_features_in_),
             "missing_indicators_": self.missing_indicators_,
             "time_unit_": self.time_unit_,
@@ -230,6 +232,7 @@ class BaseSequenceEstimator(BaseEstimator):
         }
 
     def _restore_fitted_state(self, state: dict) -> None:
+        self.max_length_ = state["max_length_"]
         self.n_features_in_ = state["n_features_in_"]
         self.missing_indicators_ = state["missing_indicators_"]
         self.time_unit_ = state["time_unit_"]
@@ -451,6 +454,7 @@ class SequenceForecaster(BaseSequenceEstimator):
                 raise ValueError(f"y{'' if len(series) == 1 else f'[{i}]'} has {len(s)} time points, fewer than "
                                  f"lookback + horizon = {self.lookback} + {self.horizon}")
         self.n_features_in_ = series[0].shape[1]
+        self.max_length_ = self.lookback
         self.scaler_ = ChannelScaler().fit(np.concatenate(series))
         Xs, Ys, Ts = [], [], []
         for s, t in zip(series, times_list):

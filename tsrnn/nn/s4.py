@@ -1,0 +1,168 @@
+r"""S4: structured state spaces with a diagonal-plus-low-rank state matrix (Gu, Goel, Ré, ICLR 2022).
+
+Every channel is a SISO SSM ``x' = A x + B u``, ``y = Re(C x) + D u`` with ``A = diag(Lambda) - P P^*`` in the
+eigenbasis of HiPPO's normal part (:func:`tsrnn.ops.nplr`), bilinear discretization with a learned step.
+Parameters store one eigenvalue of each conjugate pair; the full (conjugate-closed) vectors are rebuilt on
+use. As in S4, the output vector is learned as ``C~ = C (I - A_bar^L)`` for the kernel length ``l_max``.
+
+Views of the same parameters:
+
+- convolution: :func:`tsrnn.ops.dplr.dplr_kernel` (Cauchy kernels, Woodbury, inverse FFT) + FFT convolution;
+- recurrence (irregular ``times``, an initial state, streaming): ``A`` is diagonalized once per call
+  (``A = W diag(mu) W^{-1}``) and the system runs through :func:`tsrnn.ops.diag_ssm_scan` with bilinear
+  per-step discretization of ``mu``; the recurrent state lives in that eigenbasis.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from tsrnn.nn.blocks import ResidualSequenceBlock, SequenceBackbone, SSMMixer, mark_ssm_parameter, reverse_gaps
+from tsrnn.ops.discretize import discretize_diag
+from tsrnn.ops.dplr import dplr_dense, dplr_kernel
+from tsrnn.ops.hippo import nplr
+from tsrnn.ops.ssm_conv import fft_conv
+from tsrnn.ops.ssm_scan import diag_ssm_scan
+
+MEASURES = ("legs", "lagt")
+
+
+def _full(x: torch.Tensor) -> torch.Tensor:
+    """Append the conjugate half: (..., N/2) -> (..., N)."""
+    return torch.cat([x, x.conj()], dim=-1)
+
+
+def _pairs(z: np.ndarray, H: int) -> torch.Tensor:
+    return torch.tensor(np.stack([z.real, z.imag], -1), dtype=torch.get_default_dtype()).expand(H, *z.shape, 2).clone()
+
+
+class S4SSM(SSMMixer):
+    """The S4 (DPLR) state-space map for ``d_model`` channels.
+
+    Parameters
+    ----------
+    d_model : int
+        Channels ``H``.
+    d_state : int
+        State size ``N`` (``N / 2`` stored eigenvalues).
+    l_max : int
+        Kernel length the learned ``C~`` refers to; longer inputs extend it exactly (at a dense cost).
+    measure : {"legs", "lagt"}
+        HiPPO measure of the initialization (rank-1 corrections).
+    dt_min, dt_max : float
+    bidirectional : bool
+    """
+
+    def __init__(self, d_model, d_state=64, l_max=1024, measure="legs", dt_min=1e-3, dt_max=1e-1,
+                 bidirectional=False):
+        super().__init__()
+        if measure not in MEASURES:
+            raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+        if d_state % 2:
+            raise ValueError(f"d_state must be even, got {d_state}")
+        if int(l_max) != l_max or l_max < 1:
+            raise ValueError(f"l_max must be a positive integer, got {l_max!r}")
+        lam, P, B, _ = nplr(measure, d_state)
+        H = d_model
+        self.d_model, self.d_state, self.l_max, self.bidirectional = d_model, d_state, int(l_max), bidirectional
+        re = -lam.real if measure == "legs" else np.full(lam.shape, 0.5)  # LagT's normal part is skew: start at -1/2
+        self.log_A_real = nn.Parameter(torch.tensor(np.log(re), dtype=torch.get_default_dtype()).repeat(H, 1))
+        self.A_imag = nn.Parameter(torch.tensor(lam.imag, dtype=torch.get_default_dtype()).repeat(H, 1))
+        self.P = nn.Parameter(_pairs(P[0], H))
+        self.B = nn.Parameter(_pairs(B, H))
+        self.C = nn.Parameter(torch.randn(2 if bidirectional else 1, H, d_state // 2, 2) * math.sqrt(0.5))
+        self.D = nn.Parameter(torch.randn(H))
+        self.log_step = nn.Parameter(torch.rand(H) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min))
+        for p in (self.log_A_real, self.A_imag, self.P, self.B, self.log_step):
+            mark_ssm_parameter(p)
+
+    # -- parameters --------------------------------------------------------------------------------
+    def full_parameters(self):
+        """Conjugate-closed ``(Lambda, P, B, C~, step)``: (H, N) complex each, ``C~`` (n_dir, H, N), and the
+        learned step (H,) that ``C~`` refers to (without ``step_rescale``)."""
+        lam = torch.complex(-torch.exp(self.log_A_real), self.A_imag)
+        step = torch.exp(self.log_step)
+        return (_full(lam), _full(torch.view_as_complex(self.P)), _full(torch.view_as_complex(self.B)),
+                _full(torch.view_as_complex(self.C)), step)
+
+    def output_matrix(self, C_tilde, Lambda, P, B, step):
+        """True ``C`` from ``C~ = C (I - A_bar^l_max)``: (n_dir, H, N)."""
+        A_bar, _ = dplr_dense(Lambda, P, B, step)
+        eye = torch.eye(Lambda.shape[-1], dtype=Lambda.dtype, device=Lambda.device)
+        M = eye - torch.linalg.matrix_power(A_bar, self.l_max)
+        return torch.linalg.solve(M.mT.unsqueeze(0), C_tilde.unsqueeze(-1)).squeeze(-1)
+
+    def kernel(self, length: int) -> torch.Tensor:
+        """Convolution kernel(s), shape (n_dir, H, length)."""
+        lam, P, B, C_tilde, step = self.full_parameters()
+        L = max(length, self.l_max)
+        if length > self.l_max or self.step_rescale != 1.0:
+            # C~ refers to (l_max, learned step): rebuild it from the true C for this length and step.
+            C = self.output_matrix(C_tilde, lam, P, B, step)
+            step = step * self.step_rescale
+            A_bar, _ = dplr_dense(lam, P, B, step)
+            C_tilde = C - (C.unsqueeze(-2) @ torch.linalg.matrix_power(A_bar, L)).squeeze(-2)
+        return torch.stack([dplr_kernel(lam, P, B, c, step, L)[:, :length] for c in C_tilde])
+
+    def diagonal_system(self):
+        """``(mu (H, N), B' (H, N), C' (n_dir, H, N), step (H,))`` of ``A = W diag(mu) W^{-1}``."""
+        lam, P, B, C_tilde, step = self.full_parameters()
+        C = self.output_matrix(C_tilde, lam, P, B, step)
+        A = torch.diag_embed(lam) - P.unsqueeze(-1) * P.conj().unsqueeze(-2)
+        mu, W = torch.linalg.eig(A)
+        B_eig = torch.linalg.solve(W, B.unsqueeze(-1)).squeeze(-1)
+        C_eig = (C.unsqueeze(-2) @ W.unsqueeze(0)).squeeze(-2)
+        return mu, B_eig, C_eig, step * self.step_rescale
+
+    # -- views -------------------------------------------------------------------------------------
+    def forward(self, u, dt=None, mask=None, h0=None):
+        """``u`` (B, L, H) -> ``(y (B, L, H), h_last (B, H, N) or None)``; convolution unless ``dt``/``h0``."""
+        if dt is None and h0 is None:
+            if mask is not None:
+                u = u * mask.unsqueeze(-1).to(u.dtype)
+            K = self.kernel(u.shape[1])
+            y = fft_conv(u, K[0], self.D)
+            if self.bidirectional:
+                y = y + fft_conv(u.flip(1), K[1]).flip(1)
+            return y, None
+        mu, B, C, step = self.diagonal_system()
+        y, h_last = diag_ssm_scan(u, mu, B, C[0], self.D, step, dt, mask, "bilinear", False, h0)
+        if self.bidirectional:
+            y = y + diag_ssm_scan(u, mu, B, C[1], None, step, reverse_gaps(dt), mask, "bilinear", False, None,
+                                  reverse=True)[0]
+        return y, h_last
+
+    def step(self, u_t, h, dt_t=None):
+        """One recurrent step in the eigenbasis: ``u_t`` (B, H), ``h`` (B, H, N) -> ``(y_t (B, H), h)``."""
+        if self.bidirectional:
+            raise RuntimeError("a bidirectional S4 layer has no step (streaming) mode")
+        mu, B, C, step = self.diagonal_system()
+        delta = step[:, None] if dt_t is None else dt_t[:, None, None] * step[:, None]
+        a, gamma = discretize_diag(mu, delta, "bilinear")
+        h = a * h + gamma * B * u_t.unsqueeze(-1).to(mu.dtype)
+        return (C[0] * h).sum(-1).real + self.D * u_t, h
+
+    def initial_state(self, batch_size: int, device=None) -> torch.Tensor:
+        """Zero state, shape (batch_size, H, N), complex."""
+        dtype = torch.complex128 if self.log_A_real.dtype == torch.float64 else torch.complex64
+        return torch.zeros(batch_size, self.d_model, self.d_state, dtype=dtype, device=device)
+
+
+class S4Backbone(SequenceBackbone):
+    """Linear encoder and ``n_layers`` residual S4 blocks.
+
+    Examples
+    --------
+    >>> import torch
+    >>> S4Backbone(n_inputs=2, d_model=4, n_layers=1, d_state=4, l_max=16)(torch.randn(3, 16, 2)).shape
+    torch.Size([3, 16, 4])
+    """
+
+    def __init__(self, n_inputs, d_model=64, n_layers=4, d_state=64, l_max=1024, measure="legs", dt_min=1e-3,
+                 dt_max=1e-1, bidirectional=False, activation="half_glu", dropout=0.0):
+        mixers = [S4SSM(d_model, d_state, l_max, measure, dt_min, dt_max, bidirectional) for _ in range(n_layers)]
+        super().__init__(n_inputs, d_model, [ResidualSequenceBlock(m, d_model, activation, dropout) for m in mixers])
