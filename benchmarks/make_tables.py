@@ -79,6 +79,33 @@ def main():
         parts.append(_table(["S5Regressor", "test MSE"], [["with times", f"{mm['with_times']:.5f}"],
                                                            ["without times", f"{mm['without_times']:.5f}"]]))
         parts.append(f"\nWith times the error is {irr['ratio_without_over_with']:.1f}x lower.\n")
+    conv = _load("conv_ssm_accuracy")
+    if conv:
+        parts.append("\nConvolutional SSMs: accuracy\n----------------------------\n\n``benchmarks/bench_conv_ssm_accuracy.py``: "
+                     "sequential 8x8 digits (scikit-learn, 64 steps, stratified 80/20 split) and GunPoint.\n\n"
+                     + _machine(conv["machine"]) + "\n")
+        rows = [[fam, task, ", ".join(f"{a:.4f}" for a in r["accuracy"]), f"{r['fit_s']:.0f}"]
+                for fam, tasks in conv.items() if fam != "machine" for task, r in tasks.items()]
+        parts.append(_table(["family", "dataset", "test accuracy per seed", "fit s"], rows) + "\n")
+    sp = _load("ssm_speed")
+    if sp:
+        parts.append("Convolutional SSMs: speed and memory (CPU)\n------------------------------------------\n\n"
+                     "``benchmarks/bench_ssm_speed.py``: forward+backward, one thread; peak memory is the resident-set "
+                     "growth of a fresh process.\n\n" + _machine(sp["machine"]) + "\n")
+        lay = sp["s4d_layer"]
+        rows = [[f"S4D layer B={lay['B']} L={lay['L']} H={lay['H']} N={lay['N']}", f"{lay['seconds']*1e3:.0f}",
+                 f"{lay['peak_mib']:.0f}"],
+                ["torch.nn.GRU, same shape", f"{sp['gru']['seconds']*1e3:.0f}", f"{sp['gru']['peak_mib']:.0f}"],
+                ["4-layer S4D, B=1, L=16,000, H=64", f"{sp['s4d_4layer_L16000']['seconds']*1e3:.0f}",
+                 f"{sp['s4d_4layer_L16000']['peak_mib']:.0f}"]]
+        for r in sp.get("lssl_vs_s4", []):
+            rows.append([f"S4 layer B=8 L={r['L']} H=64 N=64", f"{r['s4']['seconds']*1e3:.0f}", f"{r['s4']['peak_mib']:.0f}"])
+            rows.append([f"LSSL layer B=8 L={r['L']} H=64 N=64", f"{r['lssl']['seconds']*1e3:.0f}",
+                         f"{r['lssl']['peak_mib']:.0f}"])
+        for r in sp.get("s4_length_sweep", []):
+            rows.append([f"S4 layer B=1 L={r['L']} H=64 N=64", f"{r['seconds']*1e3:.0f}", f"{r['peak_mib']:.0f}"])
+        parts.append(_table(["configuration", "fwd+bwd ms", "peak MiB"], rows))
+        parts.append(f"\nS4D is {sp['speedup_s4d_vs_gru']:.1f}x faster than the GRU.\n")
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
 

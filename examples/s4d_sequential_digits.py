@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_s4d import DIGITS, sequential_digits  # noqa: E402
+from bench_conv_ssm_accuracy import DIGITS, sequential_digits  # noqa: E402
 
 from tsrnn import S4DClassifier  # noqa: E402
 

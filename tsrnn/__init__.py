@@ -21,6 +21,9 @@ _LAZY = {
     "S4Forecaster": "tsrnn.estimators.s4",
     "S4Classifier": "tsrnn.estimators.s4",
     "S4Regressor": "tsrnn.estimators.s4",
+    "LSSLForecaster": "tsrnn.estimators.lssl",
+    "LSSLClassifier": "tsrnn.estimators.lssl",
+    "LSSLRegressor": "tsrnn.estimators.lssl",
     "SeasonalNaiveForecaster": "tsrnn.estimators.baselines",
     "load": "tsrnn.io",
 }
@@ -42,6 +45,7 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover
     from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+    from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
     from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor
     from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
     from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor

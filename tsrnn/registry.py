@@ -15,6 +15,9 @@ ESTIMATORS = {
     "tsrnn.S4Forecaster": "tsrnn.estimators.s4:S4Forecaster",
     "tsrnn.S4Classifier": "tsrnn.estimators.s4:S4Classifier",
     "tsrnn.S4Regressor": "tsrnn.estimators.s4:S4Regressor",
+    "tsrnn.LSSLForecaster": "tsrnn.estimators.lssl:LSSLForecaster",
+    "tsrnn.LSSLClassifier": "tsrnn.estimators.lssl:LSSLClassifier",
+    "tsrnn.LSSLRegressor": "tsrnn.estimators.lssl:LSSLRegressor",
 }
 
 #: Which tasks each family supports.
@@ -25,6 +28,8 @@ FAMILIES = {
             "regression": "tsrnn.S4DRegressor"},
     "S4": {"forecasting": "tsrnn.S4Forecaster", "classification": "tsrnn.S4Classifier",
            "regression": "tsrnn.S4Regressor"},
+    "LSSL": {"forecasting": "tsrnn.LSSLForecaster", "classification": "tsrnn.LSSLClassifier",
+             "regression": "tsrnn.LSSLRegressor"},
 }
 
 

@@ -50,6 +50,43 @@ class SSMMixer(nn.Module):
         raise NotImplementedError
 
 
+class ConvSSMMixer(SSMMixer):
+    """Base of linear time-invariant SSM mixers with a convolution view (S4D, S4, LSSL).
+
+    On a regular grid with no initial state the layer is ``y = K * u + D u`` (FFT convolution; a second,
+    anti-causal kernel when ``bidirectional``); otherwise :meth:`recurrent` runs the same parameters as a
+    recurrence (irregular gaps ``dt``, an initial state). Subclasses provide :meth:`kernel`,
+    :meth:`recurrent`, ``D`` and ``bidirectional``.
+    """
+
+    bidirectional: bool = False
+
+    def kernel(self, length: int) -> torch.Tensor:
+        """Kernels, shape (n_directions, H, length)."""
+        raise NotImplementedError
+
+    def recurrent(self, u, dt, mask, h0, reverse=False, with_D=True):
+        """Recurrent view over a sequence: ``(y (B, L, H), h_last)``."""
+        raise NotImplementedError
+
+    def forward(self, u, dt=None, mask=None, h0=None):
+        """``u`` (B, L, H) -> ``(y (B, L, H), h_last or None)``; padded steps (``mask`` False) are ignored."""
+        from tsrnn.ops.ssm_conv import fft_conv
+
+        if dt is None and h0 is None:
+            if mask is not None:  # padding sits at the end: zero inputs leave the causal outputs unchanged
+                u = u * mask.unsqueeze(-1).to(u.dtype)
+            K = self.kernel(u.shape[1])
+            y = fft_conv(u, K[0], self.D)
+            if self.bidirectional:
+                y = y + fft_conv(u.flip(1), K[1]).flip(1)
+            return y, None
+        y, h_last = self.recurrent(u, dt, mask, h0)
+        if self.bidirectional:
+            y = y + self.recurrent(u, reverse_gaps(dt), mask, None, reverse=True, with_D=False)[0]
+        return y, h_last
+
+
 class ResidualSequenceBlock(nn.Module):
     """Pre-norm residual block: ``x + dropout(act(mixer(norm(x))))``.
 

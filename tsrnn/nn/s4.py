@@ -21,11 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ResidualSequenceBlock, SequenceBackbone, SSMMixer, mark_ssm_parameter, reverse_gaps
+from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, mark_ssm_parameter
 from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.dplr import dplr_dense, dplr_kernel
 from tsrnn.ops.hippo import nplr
-from tsrnn.ops.ssm_conv import fft_conv
 from tsrnn.ops.ssm_scan import diag_ssm_scan
 
 MEASURES = ("legs", "lagt")
@@ -40,7 +39,7 @@ def _pairs(z: np.ndarray, H: int) -> torch.Tensor:
     return torch.tensor(np.stack([z.real, z.imag], -1), dtype=torch.get_default_dtype()).expand(H, *z.shape, 2).clone()
 
 
-class S4SSM(SSMMixer):
+class S4SSM(ConvSSMMixer):
     """The S4 (DPLR) state-space map for ``d_model`` channels.
 
     Parameters
@@ -118,23 +117,12 @@ class S4SSM(SSMMixer):
         C_eig = (C.unsqueeze(-2) @ W.unsqueeze(0)).squeeze(-2)
         return mu, B_eig, C_eig, step * self.step_rescale
 
-    # -- views -------------------------------------------------------------------------------------
-    def forward(self, u, dt=None, mask=None, h0=None):
-        """``u`` (B, L, H) -> ``(y (B, L, H), h_last (B, H, N) or None)``; convolution unless ``dt``/``h0``."""
-        if dt is None and h0 is None:
-            if mask is not None:
-                u = u * mask.unsqueeze(-1).to(u.dtype)
-            K = self.kernel(u.shape[1])
-            y = fft_conv(u, K[0], self.D)
-            if self.bidirectional:
-                y = y + fft_conv(u.flip(1), K[1]).flip(1)
-            return y, None
+    # -- recurrent views ---------------------------------------------------------------------------
+    def recurrent(self, u, dt, mask, h0, reverse=False, with_D=True):
+        """Recurrence in the eigenbasis of ``A``: ``(y (B, L, H), h_last (B, H, N))``."""
         mu, B, C, step = self.diagonal_system()
-        y, h_last = diag_ssm_scan(u, mu, B, C[0], self.D, step, dt, mask, "bilinear", False, h0)
-        if self.bidirectional:
-            y = y + diag_ssm_scan(u, mu, B, C[1], None, step, reverse_gaps(dt), mask, "bilinear", False, None,
-                                  reverse=True)[0]
-        return y, h_last
+        return diag_ssm_scan(u, mu, B, C[1 if reverse else 0], self.D if with_D else None, step, dt, mask,
+                             "bilinear", False, h0, reverse=reverse)
 
     def step(self, u_t, h, dt_t=None):
         """One recurrent step in the eigenbasis: ``u_t`` (B, H), ``h`` (B, H, N) -> ``(y_t (B, H), h)``."""

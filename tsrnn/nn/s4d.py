@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ResidualSequenceBlock, SequenceBackbone, SSMMixer, mark_ssm_parameter, reverse_gaps
+from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, mark_ssm_parameter
 from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.hippo import nplr
-from tsrnn.ops.ssm_conv import fft_conv, vandermonde_kernel
+from tsrnn.ops.ssm_conv import vandermonde_kernel
 from tsrnn.ops.ssm_scan import diag_ssm_scan
 
 INITS = ("inv", "lin", "legs")
@@ -53,7 +53,7 @@ def s4d_eigenvalues(init: str, d_state: int) -> tuple[np.ndarray, np.ndarray]:
     return lam, B
 
 
-class S4DSSM(SSMMixer):
+class S4DSSM(ConvSSMMixer):
     """The S4D state-space map for ``d_model`` channels (no norm, activation or residual).
 
     Parameters
@@ -103,29 +103,11 @@ class S4DSSM(SSMMixer):
         lam, B, C, step = self._params()
         return torch.stack([vandermonde_kernel(lam, B, c, step, length, self.discretization) for c in C])
 
-    def forward(self, u, dt=None, mask=None, h0=None):
-        """Apply the SSM to ``u`` (B, L, H): convolution on a regular grid, scan with gaps ``dt`` (B, L) or an
-        initial state ``h0`` (B, H, N/2). Padded steps (``mask`` False, at the end of a row) are ignored.
-
-        Returns
-        -------
-        y : Tensor, shape (B, L, H)
-        h_last : Tensor, shape (B, H, N/2), or None from the convolution view
-        """
-        if dt is None and h0 is None:
-            if mask is not None:
-                u = u * mask.unsqueeze(-1).to(u.dtype)
-            K = self.kernel(u.shape[1])
-            y = fft_conv(u, K[0], self.D)
-            if self.bidirectional:
-                y = y + fft_conv(u.flip(1), K[1]).flip(1)
-            return y, None
+    def recurrent(self, u, dt, mask, h0, reverse=False, with_D=True):
+        """Discretize-and-scan view (irregular gaps, initial state): ``(y (B, L, H), h_last (B, H, N/2))``."""
         lam, B, C, step = self._params()
-        y, h_last = diag_ssm_scan(u, lam, B, C[0], self.D, step, dt, mask, self.discretization, True, h0)
-        if self.bidirectional:
-            y = y + diag_ssm_scan(u, lam, B, C[1], None, step, reverse_gaps(dt), mask, self.discretization, True,
-                                  None, reverse=True)[0]
-        return y, h_last
+        return diag_ssm_scan(u, lam, B, C[1 if reverse else 0], self.D if with_D else None, step, dt, mask,
+                             self.discretization, True, h0, reverse=reverse)
 
     def step(self, u_t, h, dt_t=None):
         """One recurrent step: ``u_t`` (B, H), state ``h`` (B, H, N/2), gap ``dt_t`` (B,) -> (y_t, h)."""

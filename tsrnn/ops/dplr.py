@@ -98,6 +98,11 @@ def cauchy(v: torch.Tensor, z: torch.Tensor, w: torch.Tensor, backend: str = "au
     >>> k.real.tolist()
     [[1.5]]
     """
+    if z.shape[0] != w.shape[0] or v.shape[-2:] != w.shape:
+        raise ValueError(f"v (..., H, N), z (H, M) and w (H, N) disagree: {tuple(v.shape)}, {tuple(z.shape)}, "
+                         f"{tuple(w.shape)}")
+    dtype = torch.promote_types(torch.promote_types(v.dtype, z.dtype), w.dtype)
+    v, z, w = v.to(dtype), z.to(dtype), w.to(dtype)
     if resolve_backend(backend, op="cauchy") == "reference":
         return cauchy_ref(v, z, w)
     return _CauchyFn.apply(v, z, w)

@@ -122,3 +122,58 @@ def fft_conv(u: torch.Tensor, K: torch.Tensor, D: torch.Tensor | None = None, ba
         u_t = u.to(K.dtype).transpose(1, 2).contiguous()  # FFTs along the last, contiguous axis are ~2x faster
         y = torch.fft.irfft(torch.fft.rfft(u_t, n=n) * torch.fft.rfft(K, n=n), n=n)[..., :length].transpose(1, 2)
     return y if D is None else y + D * u
+
+
+def krylov_ref(length: int, A: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Reference Krylov matrix ``[b, A b, A^2 b, ...]`` by repeated matrix-vector products.
+
+    Parameters
+    ----------
+    length : int
+    A : Tensor, shape (..., N, N)
+    b : Tensor, shape (..., N)
+
+    Returns
+    -------
+    Tensor, shape (..., N, length)
+    """
+    cols = [b]
+    for _ in range(length - 1):
+        cols.append((A @ cols[-1].unsqueeze(-1)).squeeze(-1))
+    return torch.stack(cols, dim=-1)
+
+
+def krylov(length: int, A: torch.Tensor, b: torch.Tensor, backend: str = "auto") -> torch.Tensor:
+    """Krylov matrix ``K(A, b) = [b, A b, ..., A^{L-1} b]`` by repeated squaring (LSSL's convolution view).
+
+    ``log2(L)`` rounds of ``X <- [X, A^(2^i) X]``, ``A^(2^i) <- (A^(2^i))^2``: ``O(N^2 L + N^3 log L)`` work and
+    ``O(N L)`` memory per system.
+
+    Parameters
+    ----------
+    length : int
+    A : Tensor, shape (..., N, N)
+    b : Tensor, shape (..., N)
+    backend : {"auto", "reference", "torch", "triton"}
+
+    Returns
+    -------
+    Tensor, shape (..., N, length)
+
+    Examples
+    --------
+    >>> import torch
+    >>> krylov(4, 2 * torch.eye(1), torch.ones(1)).tolist()
+    [[1.0, 2.0, 4.0, 8.0]]
+    """
+    if int(length) != length or length < 1:
+        raise ValueError(f"length must be a positive integer, got {length!r}")
+    if resolve_backend(backend, op="krylov") == "reference":
+        return krylov_ref(length, A, b)
+    X = b.unsqueeze(-1)
+    power = A
+    while X.shape[-1] < length:
+        X = torch.cat([X, power @ X], dim=-1)
+        if X.shape[-1] < length:
+            power = power @ power
+    return X[..., :length]

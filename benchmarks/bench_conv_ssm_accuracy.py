@@ -1,7 +1,7 @@
-"""S4D (and, as they land, other convolutional SSM) accuracy on bundled data.
+"""Accuracy of the convolutional SSM families (S4D, S4) on bundled data.
 
 - Sequential 8x8 digits (scikit-learn's bundled set): 64 steps, 1 channel, stratified 80/20 split.
-  Issue target: >= 0.95 test accuracy.
+  Issue target: >= 0.95 test accuracy with S4 and S4D.
 - GunPoint (UCR, bundled with sktime): issue target >= 0.97 with S4D.
 """
 
@@ -15,7 +15,7 @@ from _common import write
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from tsrnn import S4DClassifier
+from tsrnn import S4Classifier, S4DClassifier
 from tsrnn.datasets import load_classification
 
 DIGITS = dict(d_model=64, d_state=64, n_layers=2, max_epochs=40, batch_size=32, lr=3e-3, dt_min=1e-2, dt_max=1e-1)
@@ -29,15 +29,15 @@ def sequential_digits(seed: int = 0):
     return train_test_split(X, data.target, test_size=0.2, stratify=data.target, random_state=seed)
 
 
-def run(name, make, params, seeds):
+def run(cls, name, make, params, seeds):
     Xtr, Xte, ytr, yte = make()
     accs, secs = [], []
     for seed in seeds:
         t0 = time.perf_counter()
-        clf = S4DClassifier(**params, random_state=seed).fit(Xtr, ytr)
+        clf = cls(**params, random_state=seed).fit(Xtr, ytr)
         secs.append(time.perf_counter() - t0)
         accs.append(clf.score(Xte, yte))
-        print(f"S4D {name:<16} seed {seed}: accuracy {accs[-1]:.4f} ({secs[-1]:.0f} s)", flush=True)
+        print(f"{cls.__name__:<14} {name:<12} seed {seed}: accuracy {accs[-1]:.4f} ({secs[-1]:.0f} s)", flush=True)
     return {"accuracy": accs, "mean": float(np.mean(accs)), "fit_s": float(np.mean(secs)), "params": params}
 
 
@@ -52,9 +52,10 @@ def main():
         Xt, yt = load_classification("GunPoint", "test")
         return X, Xt, y, yt
 
-    out = {"S4D": {"sequential_digits": run("seq. digits", sequential_digits, DIGITS, seeds),
-                   "GunPoint": run("GunPoint", gunpoint, GUNPOINT, seeds)}}
-    print("wrote", write("s4d_accuracy", out))
+    out = {"S4D": {"sequential_digits": run(S4DClassifier, "seq. digits", sequential_digits, DIGITS, seeds),
+                   "GunPoint": run(S4DClassifier, "GunPoint", gunpoint, GUNPOINT, seeds)},
+           "S4": {"sequential_digits": run(S4Classifier, "seq. digits", sequential_digits, DIGITS, seeds)}}
+    print("wrote", write("conv_ssm_accuracy", out))
 
 
 if __name__ == "__main__":
