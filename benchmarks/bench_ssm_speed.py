@@ -55,9 +55,9 @@ def measure(**cfg):
 
 
 def main():
-    layer = dict(B=8, L=4096, H=64, N=64, repeat=3)
+    layer = dict(B=8, L=4096, H=64, N=64, repeat=7)
     s4d = measure(what="s4d_layer", **layer)
-    gru = measure(what="gru", **{**layer, "repeat": 1})
+    gru = measure(what="gru", **{**layer, "repeat": 3})
     speech = measure(what="s4d_model", B=1, L=16_000, H=64, N=64, layers=4, repeat=1)
     print(f"S4D layer  B=8 L=4096 H=64 N=64 fwd+bwd: {s4d['seconds']*1e3:.0f} ms (peak +{s4d['peak_mib']:.0f} MiB)")
     print(f"torch GRU  same shape               : {gru['seconds']*1e3:.0f} ms  -> S4D {gru['seconds']/s4d['seconds']:.1f}x faster")
