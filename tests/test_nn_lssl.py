@@ -62,3 +62,14 @@ def test_padding_and_gaps(bidirectional):
     assert torch.allclose(out[1, :5], net(b)[0], atol=1e-10) and torch.allclose(out[0], net(a)[0], atol=1e-10)
     scanned = net(torch.cat([a, padded]), dt=torch.ones(2, 9, dtype=torch.float64), mask=mask)
     assert torch.allclose(scanned[0], out[0], atol=1e-9) and torch.allclose(scanned[1, :5], out[1, :5], atol=1e-9)
+
+
+def test_krylov_gradients_equal_reference():
+    g = torch.Generator().manual_seed(1)
+    A = (torch.randn(2, 4, 4, generator=g, dtype=torch.float64) * 0.3).requires_grad_()
+    b = torch.randn(2, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(2, 4, 13, generator=g, dtype=torch.float64)
+    grads = torch.autograd.grad((krylov(13, A, b) * w).sum(), (A, b))
+    ref = torch.autograd.grad((krylov_ref(13, A, b) * w).sum(), (A, b))
+    for x, y in zip(grads, ref):
+        assert (x - y).abs().max() < 1e-10

@@ -91,3 +91,20 @@ def test_init_is_hippo_legs():
     V = np.concatenate([V, V.conj()], axis=1)  # the stored half and its conjugates, as the parameters
     A = V @ (torch.diag_embed(lam) - P.unsqueeze(-1) * P.conj().unsqueeze(-2))[0].detach().numpy() @ V.conj().T
     assert np.abs(A - hippo("legs", 8)[0]).max() < 1e-4
+
+
+def test_dplr_kernel_gradcheck():
+    from tsrnn.ops.dplr import dplr_kernel
+
+    g = torch.Generator().manual_seed(2)
+    half = lambda: torch.randn(1, 3, generator=g, dtype=torch.complex128)  # noqa: E731
+    lam = torch.complex(-torch.rand(1, 3, generator=g, dtype=torch.float64) - 0.2,
+                        torch.randn(1, 3, generator=g, dtype=torch.float64))
+    P, B, C = half() * 0.3, half(), half()
+    step = torch.tensor([0.3], dtype=torch.float64)
+    full = lambda x: torch.cat([x, x.conj()], -1)  # noqa: E731
+
+    def f(lam, P, B, C, step):
+        return dplr_kernel(full(lam), full(P), full(B), full(C), step, 10)
+
+    assert torch.autograd.gradcheck(f, tuple(x.requires_grad_() for x in (lam, P, B, C, step)))
