@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 from _common import write
+from tsrnn.datasets import ett_windows, load_classification, load_etth1
 
 from tsrnn import S5Classifier, S5Forecaster, SeasonalNaiveForecaster
-from tsrnn.datasets import ett_windows, load_classification, load_etth1
 from tsrnn.metrics import mae, mse
 
 CLASSIFIER = dict(d_model=64, d_state=64, n_layers=2, bidirectional=True, max_epochs=100, batch_size=16, lr=3e-3)

@@ -14,9 +14,9 @@ import numpy as np
 from _common import write
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+from tsrnn.datasets import load_classification
 
 from tsrnn import S4Classifier, S4DClassifier
-from tsrnn.datasets import load_classification
 
 DIGITS = dict(d_model=64, d_state=64, n_layers=2, max_epochs=40, batch_size=32, lr=3e-3, dt_min=1e-2, dt_max=1e-1)
 GUNPOINT = dict(d_model=64, d_state=64, n_layers=2, bidirectional=True, max_epochs=100, batch_size=16, lr=3e-3)

@@ -7,9 +7,9 @@ against the seasonal-naive baseline, with a plot of one test window. ``--smoke``
 import argparse
 
 import numpy as np
+from tsrnn.datasets import ett_windows, load_etth1
 
 from tsrnn import S5Forecaster, SeasonalNaiveForecaster
-from tsrnn.datasets import ett_windows, load_etth1
 from tsrnn.metrics import mae, mse
 
 

@@ -6,8 +6,9 @@
 
 import argparse
 
-from tsrnn import S5Classifier
 from tsrnn.datasets import load_classification
+
+from tsrnn import S5Classifier
 
 
 def main(smoke: bool = False) -> dict:

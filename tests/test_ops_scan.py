@@ -41,7 +41,7 @@ def test_torch_equals_reference(L, complex_, reverse, with_h0):
     w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
     fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse, backend="torch"), a, b, h0, reverse, w, w_last)
     ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
-    for x, y in zip(fast, ref):
+    for x, y in zip(fast, ref, strict=False):
         if x is not None:
             assert (x - y).abs().max().item() <= 1e-9
 
@@ -54,7 +54,7 @@ def test_wide_schedule_equals_reference(monkeypatch, L, reverse):
     w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
     fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, h0, reverse, w, w_last)
     ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
-    for x, y in zip(fast, ref):
+    for x, y in zip(fast, ref, strict=False):
         assert (x - y).abs().max().item() <= 1e-9
 
 
@@ -108,5 +108,5 @@ def test_deep_recursion_and_padding(monkeypatch, chunk, reverse):
     w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
     fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, h0, reverse, w, w_last)
     ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
-    for x, y in zip(fast, ref):
+    for x, y in zip(fast, ref, strict=False):
         assert (x - y).abs().max().item() <= 1e-9

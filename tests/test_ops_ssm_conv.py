@@ -34,7 +34,7 @@ def test_kernel_and_conv_equal_references_and_scan(method, L):
     y_ref.square().sum().backward()
     assert (K - K_ref).abs().max() <= 1e-9 * max(1.0, K_ref.abs().max().item())
     assert (y - y_ref).abs().max() <= 1e-9 * max(1.0, y_ref.abs().max().item())
-    for g, p in zip(grads, ref_params):
+    for g, p in zip(grads, ref_params, strict=False):
         assert (g - p.grad).abs().max() <= 1e-8 * max(1.0, p.grad.abs().max().item())
     y_scan, _ = diag_ssm_scan(u, lam, B, C, D, step, method=method)
     assert ((y - y_scan).abs().max() / y_scan.abs().max()).item() <= 1e-8

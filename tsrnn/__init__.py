@@ -43,7 +43,7 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover -- mirrors the lazy exports for type checkers and IDEs
     from tsrnn.estimators.baselines import SeasonalNaiveForecaster
     from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
     from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor

@@ -167,7 +167,7 @@ def attach_times(panel: Panel, times, name: str = "times") -> Panel:
             raise ValueError(f"{name} must have shape (n_samples, n_timepoints) = ({n}, {L}), got {arr.shape}")
         rows = list(arr)
     out = np.empty((n, L))
-    for i, (t, length) in enumerate(zip(rows, panel.lengths)):
+    for i, (t, length) in enumerate(zip(rows, panel.lengths, strict=False)):
         if t.shape != (length,):
             raise ValueError(f"{name}[{i}] has {t.shape[0]} time points, but the series has {length}")
         if not np.all(np.isfinite(t)):

@@ -7,5 +7,22 @@ from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor
 from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
 from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
 
-__all__ = ["BaseSequenceEstimator", "LSSLClassifier", "LSSLForecaster", "LSSLRegressor", "S4Classifier", "S4Forecaster", "S4Regressor", "S4DClassifier", "S4DForecaster", "S4DRegressor", "S5Classifier", "S5Forecaster", "S5Regressor", "SeasonalNaiveForecaster",
-           "SequenceClassifier", "SequenceForecaster", "SequenceRegressor"]
+__all__ = [
+    "BaseSequenceEstimator",
+    "LSSLClassifier",
+    "LSSLForecaster",
+    "LSSLRegressor",
+    "S4Classifier",
+    "S4DClassifier",
+    "S4DForecaster",
+    "S4DRegressor",
+    "S4Forecaster",
+    "S4Regressor",
+    "S5Classifier",
+    "S5Forecaster",
+    "S5Regressor",
+    "SeasonalNaiveForecaster",
+    "SequenceClassifier",
+    "SequenceForecaster",
+    "SequenceRegressor",
+]

@@ -457,7 +457,7 @@ class SequenceForecaster(BaseSequenceEstimator):
         self.max_length_ = self.lookback
         self.scaler_ = ChannelScaler().fit(np.concatenate(series))
         Xs, Ys, Ts = [], [], []
-        for s, t in zip(series, times_list):
+        for s, t in zip(series, times_list, strict=False):
             X, Y, T = make_windows(self.scaler_.transform(s), self.lookback, self.horizon, self.stride, t)
             Xs.append(X)
             Ys.append(Y)
@@ -481,7 +481,7 @@ class SequenceForecaster(BaseSequenceEstimator):
         if len(rows) != len(series):
             raise ValueError(f"times must give one array per series: got {len(rows)} for {len(series)} series")
         out = []
-        for i, (t, s) in enumerate(zip(rows, series)):
+        for i, (t, s) in enumerate(zip(rows, series, strict=False)):
             checked = attach_times(check_panel(s[None], name="y"), np.asarray(t, dtype=np.float64)[None],
                                    name="times" if len(rows) == 1 else f"times[{i}]")
             out.append(checked.times[0])

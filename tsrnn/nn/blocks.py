@@ -172,7 +172,7 @@ class SequenceBackbone(nn.Module):
         """One streaming step: ``x_t`` (B, n_inputs) -> features (B, d_model) and the new state list."""
         z = self.encoder(x_t)
         new_state = []
-        for layer, h in zip(self.layers, state):
+        for layer, h in zip(self.layers, state, strict=False):
             z, h = layer.step(z, h, dt_t)
             new_state.append(h)
         return z, new_state

@@ -117,7 +117,7 @@ def _scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = No
         entering[:, 1:] = exits[:, :-1]
     h = torch.empty_like(b)
     torch.addcmul(b[:, :, order[0]], a[:, :, order[0]], entering, out=h[:, :, order[0]])
-    for prev, t in zip(order, order[1:]):
+    for prev, t in zip(order, order[1:], strict=False):
         torch.addcmul(b[:, :, t], a[:, :, t], h[:, :, prev], out=h[:, :, t])
     return h.view(n_batch, n_chunks * T, width)[:, :length]
 

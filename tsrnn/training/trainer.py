@@ -14,7 +14,6 @@ from torch.utils.data import DataLoader, Dataset
 
 from tsrnn.training.module import SequenceLightningModule
 
-
 _NOISE = (
     ".*does not have many workers.*",
     ".*litlogger.*",
@@ -41,7 +40,7 @@ def quiet(verbose: int):
                 warnings.filterwarnings("ignore", message=pattern)
             yield
     finally:
-        for lg, level in zip(loggers, levels):
+        for lg, level in zip(loggers, levels, strict=False):
             lg.setLevel(level)
 
 
