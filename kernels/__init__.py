@@ -1,5 +1,9 @@
-"""Triton kernels, installed as ``tsrnn.kernels``; only ``tsrnn.ops`` imports them.
+"""Triton kernels, installed as ``tsrnn.kernels``; only ``tsrnn.ops`` imports them (lazily).
 
-No kernel ships yet: the fused discretize-and-scan and linear-scan Triton kernels are the subject of the
-kernels issue. Until then every op runs its torch backend and ``backend="triton"`` raises a clear error.
+- :mod:`tsrnn.kernels.linear_scan`: the generic linear recurrence, forward and backward, real and complex
+  (as real/imaginary pairs), forward and reverse, initial state, variable lengths, fp32 state with
+  fp32/fp16/bf16 inputs.
+
+On machines without a GPU the kernels run (slowly) under Triton's interpreter (``TRITON_INTERPRET=1``, set
+before this package is imported), which is how the test suite checks them on CPU.
 """

@@ -3,6 +3,10 @@
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Without a GPU, Triton kernels are tested under Triton's CPU interpreter, which must be switched on before any
+# kernel module is imported (TSRNN_TEST_GPU=1 keeps compiled kernels on a GPU machine).
+if os.environ.get("TSRNN_TEST_GPU") != "1":
+    os.environ.setdefault("TRITON_INTERPRET", "1")
 
 import pytest  # noqa: E402
 

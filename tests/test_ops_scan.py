@@ -95,8 +95,10 @@ def test_bad_inputs():
         linear_scan(torch.ones(1, 3, 2), torch.ones(1, 3, 2), h0=torch.ones(5, 7))
     with pytest.raises(ValueError, match="backend"):
         linear_scan(torch.ones(1, 3, 2), torch.ones(1, 3, 2), backend="cuda")
-    with pytest.raises(NotImplementedError, match="Triton"):
-        linear_scan(torch.ones(1, 3, 2), torch.ones(1, 3, 2), backend="triton")
+    with pytest.raises(NotImplementedError, match="Triton"):  # float64 has no Triton kernel
+        linear_scan(torch.ones(1, 3, 2, dtype=torch.float64), torch.ones(1, 3, 2, dtype=torch.float64), backend="triton")
+    with pytest.raises(ValueError, match="lengths"):
+        linear_scan(torch.ones(2, 3, 2), torch.ones(2, 3, 2), lengths=torch.tensor([1, 4]))
 
 
 @pytest.mark.parametrize("chunk", [2, 3, 5], ids=lambda c: f"chunk{c}")
@@ -110,3 +112,13 @@ def test_deep_recursion_and_padding(monkeypatch, chunk, reverse):
     ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
     for x, y in zip(fast, ref, strict=False):
         assert (x - y).abs().max().item() <= 1e-9
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
+def test_lengths_equal_masked_reference(reverse):
+    a, b, h0 = _inputs(3, 20, (4,), True)
+    lengths = torch.tensor([20, 7, 1])
+    keep = (torch.arange(20)[None, :] < lengths[:, None])[..., None]
+    h, last = linear_scan(a, b, h0, reverse=reverse, lengths=lengths)
+    ref, ref_last = linear_scan_ref(torch.where(keep, a, 1.0 + 0j), torch.where(keep, b, 0j), h0, reverse)
+    assert (h - ref).abs().max() < 1e-12 and (last - ref_last).abs().max() < 1e-12

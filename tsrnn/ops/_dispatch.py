@@ -1,7 +1,7 @@
 """Backend selection shared by every op dispatcher.
 
 Each public op takes ``backend="auto" | "reference" | "torch" | "triton"``. ``"auto"`` resolves to the
-Triton kernels for CUDA tensors once they exist for that op, and to the vectorized torch path otherwise.
+Triton kernel for CUDA tensors where one exists for that op, and to the vectorized torch path otherwise.
 The environment variable ``TSRNN_BACKEND`` overrides ``"auto"`` for debugging.
 """
 
@@ -41,7 +41,7 @@ def resolve_backend(backend: str, *, op: str, triton_available: bool = False) ->
             return "triton" if triton_available else "torch"
     if backend == "triton" and not triton_available:
         raise NotImplementedError(
-            f"{op}: no Triton kernel is available for these inputs (Triton kernels need CUDA tensors and "
-            "land with the kernels issue); use backend='torch' or 'auto'"
+            f"{op}: no Triton kernel is available for these inputs (it needs triton installed, CUDA tensors "
+            "or TRITON_INTERPRET=1 for CPU testing, and a supported dtype); use backend='torch' or 'auto'"
         )
     return backend

@@ -174,6 +174,7 @@ def linear_scan(
     b: torch.Tensor,
     h0: torch.Tensor | None = None,
     reverse: bool = False,
+    lengths: torch.Tensor | None = None,
     backend: str = "auto",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Solve ``h_t = a_t * h_{t-1} + b_t`` along dimension 1.
@@ -188,7 +189,12 @@ def linear_scan(
         Initial state (zero when omitted).
     reverse : bool
         Run backwards in time: ``h_t = a_t * h_{t+1} + b_t``.
+    lengths : Tensor, shape (B,), int, optional
+        Valid length of every row (variable-length batch): steps ``t >= lengths[i]`` leave the state unchanged
+        (``a = 1``, ``b = 0``).
     backend : {"auto", "reference", "torch", "triton"}
+        ``"auto"`` uses the Triton kernel for CUDA tensors (when triton is installed) and the torch path
+        otherwise; ``"triton"`` on CPU tensors needs Triton's interpreter (``TRITON_INTERPRET=1``).
 
     Returns
     -------
@@ -207,10 +213,55 @@ def linear_scan(
     [1.0, 1.5, 1.75, 1.875]
     """
     _check_scan_inputs(a, b, h0)
-    backend = resolve_backend(backend, op="linear_scan")
+    if lengths is not None:
+        lengths = _check_lengths(lengths, b)
+    backend = resolve_backend(backend, op="linear_scan", triton_available=_triton_supports(b, explicit=backend))
+    if backend == "triton":
+        return _linear_scan_triton(a, b, h0, reverse, lengths)
+    if lengths is not None:
+        keep = (torch.arange(b.shape[1], device=b.device)[None, :] < lengths[:, None]).reshape(
+            *b.shape[:2], *([1] * (b.ndim - 2)))
+        a, b = _broadcast(a, b)
+        a, b = torch.where(keep, a, torch.ones_like(a)), torch.where(keep, b, torch.zeros_like(b))
     if backend == "reference":
         return linear_scan_ref(a, b, h0, reverse)
     return _linear_scan_torch(a, b, h0, reverse)
+
+
+_TRITON_DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.complex64)
+
+
+def _triton_supports(b: torch.Tensor, explicit: str) -> bool:
+    """Triton kernels run CUDA tensors, or CPU tensors under the interpreter when asked for explicitly."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("triton") is None or b.dtype not in _TRITON_DTYPES:
+        return False
+    return b.is_cuda or (explicit == "triton" and os.environ.get("TRITON_INTERPRET") == "1")
+
+
+def _linear_scan_triton(a, b, h0, reverse, lengths):
+    from tsrnn.kernels.linear_scan import TritonLinearScanFn
+
+    a, b = _broadcast(a, b)
+    shape = b.shape
+    n_batch, length = shape[:2]
+    a, b = a.reshape(n_batch, length, -1), b.reshape(n_batch, length, -1)
+    if h0 is not None:
+        h0 = h0.to(b.dtype).expand(n_batch, *shape[2:]).reshape(n_batch, -1)
+    if lengths is None:
+        lengths = torch.full((n_batch,), length, dtype=torch.int32, device=b.device)
+    h = TritonLinearScanFn.apply(a, b, h0, lengths.to(device=b.device, dtype=torch.int32), reverse).reshape(shape)
+    return h, (h[:, 0] if reverse else h[:, -1])
+
+
+def _check_lengths(lengths, b):
+    if not isinstance(lengths, torch.Tensor) or lengths.shape != (b.shape[0],) or lengths.is_floating_point():
+        raise ValueError(f"lengths must be an integer tensor of shape ({b.shape[0]},), got {lengths!r}")
+    if (lengths < 1).any() or (lengths > b.shape[1]).any():
+        raise ValueError(f"lengths must lie in [1, {b.shape[1]}], got {lengths.tolist()}")
+    return lengths
 
 
 def _check_scan_inputs(a, b, h0):
