@@ -39,8 +39,8 @@ def main():
                  f"{c['copy_s']*1e3:.1f}", f"{c['copy_into_s']*1e3:.1f}", f"{c['scan_fwd_bwd_s']*1e3:.1f}",
                  f"{c['speedup_vs_loop']:.1f}x", f"{c['scan_over_copy']:.1f}x", f"{c['scan_over_copy_into']:.1f}x"]
                 for c in scan["cases"]]
-        parts.append(_table(["B", "L", "H", "N", "scan ms", "loop ms", "clone ms", "copy_ ms", "scan fwd+bwd ms",
-                             "speed-up vs loop", "scan / clone", "scan / copy_"], rows))
+        parts.append(_table(["B", "L", "H", "N", "scan ms", "loop ms", "clone ms", "copy into ms", "scan fwd+bwd ms",
+                             "speed-up vs loop", "scan / clone", "scan / copy into"], rows))
         m = scan["million_steps"]
         parts.append(f"\n10^6 steps (width {m['width']}, \\|a\\| = {m['abs_a']}): {m['seconds']:.2f} s, finite: "
                      f"{m['finite']}, max \\|h\\| = {m['max_abs_h']:.1f}.\n\n")
