@@ -55,9 +55,7 @@ def test_conv_scan_and_step_views_agree(measure):
     for t in range(32):
         y_t, h = ssm.step(u[:, t], h)
         steps.append(y_t)
-    # the recurrence diagonalizes the (non-normal) HiPPO matrix: allow its conditioning
-    tol = 1e-8 if measure == "legs" else 5e-8  # LagT's eigenvectors are worse conditioned
-    assert _rel(y_scan, y_conv) <= tol and _rel(torch.stack(steps, 1), y_conv) <= tol
+    assert _rel(y_scan, y_conv) <= 1e-8 and _rel(torch.stack(steps, 1), y_conv) <= 1e-8
     assert torch.allclose(h, h_last, atol=1e-10)
 
 
@@ -88,3 +86,12 @@ def test_dplr_kernel_gradcheck():
         return dplr_kernel(full(lam), full(P), full(B), full(C), step, 10)
 
     assert torch.autograd.gradcheck(f, tuple(x.requires_grad_() for x in (lam, P, B, C, step)))
+
+
+def test_float32_recurrence_stays_accurate_at_hippo_sizes():
+    """The O(N) Woodbury step avoids HiPPO's ill-conditioned eigenbasis (which gave ~50% error in float32)."""
+    torch.manual_seed(0)
+    ssm = S4SSM(d_model=4, d_state=64, l_max=200)
+    u = torch.randn(1, 200, 4)
+    with torch.no_grad():
+        assert _rel(ssm(u, h0=ssm.initial_state(1))[0], ssm(u)[0]) < 1e-4

@@ -8,9 +8,9 @@ use. As in S4, the output vector is learned as ``C~ = C (I - A_bar^L)`` for the 
 Views of the same parameters:
 
 - convolution: :func:`tsrnn.ops.dplr.dplr_kernel` (Cauchy kernels, Woodbury, inverse FFT) + FFT convolution;
-- recurrence (irregular ``times``, an initial state, streaming): ``A`` is diagonalized once per call
-  (``A = W diag(mu) W^{-1}``) and the system runs through :func:`tsrnn.ops.diag_ssm_scan` with bilinear
-  per-step discretization of ``mu``; the recurrent state lives in that eigenbasis.
+- recurrence (irregular ``times``, an initial state, streaming): the bilinear update of the DPLR matrix applied
+  step by step in O(N) per step with the Woodbury identity (as S4's own step), with per-step gaps; the state
+  lives in the basis of the parameters (the eigenbasis of HiPPO's normal part).
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ import torch
 from torch import nn
 
 from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, mark_ssm_parameter
-from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.dplr import dplr_dense, dplr_kernel
 from tsrnn.ops.hippo import nplr
-from tsrnn.ops.ssm_scan import diag_ssm_scan
 
 MEASURES = ("legs", "lagt")
 
@@ -107,31 +105,49 @@ class S4SSM(ConvSSMMixer):
             C_tilde = C - (C.unsqueeze(-2) @ torch.linalg.matrix_power(A_bar, L)).squeeze(-2)
         return torch.stack([dplr_kernel(lam, P, B, c, step, L)[:, :length] for c in C_tilde])
 
-    def diagonal_system(self):
-        """``(mu (H, N), B' (H, N), C' (n_dir, H, N), step (H,))`` of ``A = W diag(mu) W^{-1}``."""
-        lam, P, B, C_tilde, step = self.full_parameters()
-        C = self.output_matrix(C_tilde, lam, P, B, step)
-        A = torch.diag_embed(lam) - P.unsqueeze(-1) * P.conj().unsqueeze(-2)
-        mu, W = torch.linalg.eig(A)
-        B_eig = torch.linalg.solve(W, B.unsqueeze(-1)).squeeze(-1)
-        C_eig = (C.unsqueeze(-2) @ W.unsqueeze(0)).squeeze(-2)
-        return mu, B_eig, C_eig, step * self.step_rescale
-
     # -- recurrent views ---------------------------------------------------------------------------
+    def _bilinear_step(self, x, u_t, lam, P, B, step):
+        """``x <- (I - D/2 A)^{-1} [(I + D/2 A) x + D B u]`` with ``A = diag(lam) - P P^*`` in O(N) (Woodbury).
+
+        ``x`` (B, H, N), ``u_t`` (B, H), ``step`` (H,) or (B, H).
+        """
+        half = (0.5 * step).to(lam.dtype).unsqueeze(-1)  # (..., H, 1)
+        Ax = lam * x - P * (P.conj() * x).sum(-1, keepdim=True)
+        rhs = x + half * Ax + 2 * half * B * u_t.unsqueeze(-1).to(lam.dtype)
+        d = 1.0 / (1.0 - half * lam)  # (I - D/2 A) = diag(1 - D/2 lam) + (D/2) P P^*
+        q = half * P
+        y = d * rhs
+        correction = (P.conj() * y).sum(-1, keepdim=True) / (1.0 + (P.conj() * d * q).sum(-1, keepdim=True))
+        return y - d * q * correction
+
+    def _recurrent_parameters(self):
+        lam, P, B, C_tilde, step = self.full_parameters()
+        return lam, P, B, self.output_matrix(C_tilde, lam, P, B, step), step * self.step_rescale
+
     def recurrent(self, u, dt, mask, h0, reverse=False, with_D=True):
-        """Recurrence in the eigenbasis of ``A``: ``(y (B, L, H), h_last (B, H, N))``."""
-        mu, B, C, step = self.diagonal_system()
-        return diag_ssm_scan(u, mu, B, C[1 if reverse else 0], self.D if with_D else None, step, dt, mask,
-                             "bilinear", False, h0, reverse=reverse)
+        """Step-by-step view (irregular gaps, initial state): ``(y (B, L, H), h_last (B, H, N))``.
+
+        Each step applies the bilinear update of the DPLR matrix directly (O(N) by Woodbury), so no
+        ill-conditioned eigenbasis of the non-normal HiPPO matrix is involved.
+        """
+        lam, P, B, C, step = self._recurrent_parameters()
+        C = C[1 if reverse else 0]
+        x = self.initial_state(u.shape[0], u.device) if h0 is None else h0
+        ys = [None] * u.shape[1]
+        for t in range(u.shape[1] - 1, -1, -1) if reverse else range(u.shape[1]):
+            delta = step if dt is None else dt[:, t, None] * step
+            x_new = self._bilinear_step(x, u[:, t], lam, P, B, delta)
+            x = x_new if mask is None else torch.where(mask[:, t, None, None], x_new, x)
+            y = (C * x).sum(-1).real
+            ys[t] = y + self.D * u[:, t] if with_D else y
+        return torch.stack(ys, dim=1), x
 
     def step(self, u_t, h, dt_t=None):
-        """One recurrent step in the eigenbasis: ``u_t`` (B, H), ``h`` (B, H, N) -> ``(y_t (B, H), h)``."""
+        """One recurrent step: ``u_t`` (B, H), state ``h`` (B, H, N), gap ``dt_t`` (B,) -> ``(y_t (B, H), h)``."""
         if self.bidirectional:
             raise RuntimeError("a bidirectional S4 layer has no step (streaming) mode")
-        mu, B, C, step = self.diagonal_system()
-        delta = step[:, None] if dt_t is None else dt_t[:, None, None] * step[:, None]
-        a, gamma = discretize_diag(mu, delta, "bilinear")
-        h = a * h + gamma * B * u_t.unsqueeze(-1).to(mu.dtype)
+        lam, P, B, C, step = self._recurrent_parameters()
+        h = self._bilinear_step(h, u_t, lam, P, B, step if dt_t is None else dt_t[:, None] * step)
         return (C[0] * h).sum(-1).real + self.D * u_t, h
 
     def initial_state(self, batch_size: int, device=None) -> torch.Tensor:
