@@ -503,23 +503,22 @@ class SequenceForecaster(BaseSequenceEstimator):
             if times is not None:
                 raise ValueError("times given without X: pass the context series X with its times")
             return self.context_[None], None if self.context_times_ is None else self.context_times_[None], True
+        self._check_times_allowed(times)
         single = not (np.ndim(X) == 3 or (isinstance(X, list) and np.ndim(X[0]) == 2))
         if single:
             series, _ = check_series_list(X, "X", self.n_features_in_)
-            values = series[0][None]
-            times = None if times is None else np.asarray(times, dtype=np.float64)[None]
+            panel = check_panel(series[0][None], name="X")
+            if times is not None:
+                times = np.asarray(times, dtype=np.float64)[None]
         else:
-            panel = attach_times(check_panel(X, name="X", n_channels=self.n_features_in_), times)
+            panel = check_panel(X, name="X", n_channels=self.n_features_in_)
             if not panel.equal_length:
                 raise ValueError("X: contexts of unequal length are not supported; pass an (n, T, C) array")
-            values, times = panel.values, panel.times
-        if values.shape[1] < self.lookback:
-            raise ValueError(f"X has {values.shape[1]} time points, fewer than lookback = {self.lookback}")
-        self._check_times_allowed(times)
-        if times is not None:
-            attach_times(check_panel(values, name="X"), times)  # validates shape and monotonicity
-            times = times[:, -self.lookback :]
-        return values[:, -self.lookback :], times, single
+        panel = attach_times(panel, times)  # validates shape and monotonicity of the times
+        if panel.values.shape[1] < self.lookback:
+            raise ValueError(f"X has {panel.values.shape[1]} time points, fewer than lookback = {self.lookback}")
+        times = None if panel.times is None else panel.times[:, -self.lookback :]
+        return panel.values[:, -self.lookback :], times, single
 
     def predict(self, X=None, times=None):
         """Forecast ``horizon`` steps.

@@ -7,6 +7,9 @@ residual blocks around mixers and maps ``(B, L, n_inputs)`` to features ``(B, L,
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -23,6 +26,16 @@ def mark_ssm_parameter(param: nn.Parameter) -> nn.Parameter:
 def is_ssm_parameter(param: nn.Parameter) -> bool:
     """Whether :func:`mark_ssm_parameter` tagged ``param``."""
     return getattr(param, _SSM_FLAG, False)
+
+
+def complex_pairs(z: np.ndarray) -> torch.Tensor:
+    """A complex array as a real tensor of (real, imaginary) pairs, shape ``(*z.shape, 2)``, default dtype."""
+    return torch.tensor(np.stack([z.real, z.imag], axis=-1), dtype=torch.get_default_dtype())
+
+
+def log_uniform_steps(n: int, dt_min: float, dt_max: float) -> torch.Tensor:
+    """``n`` log-steps drawn uniformly in ``[log dt_min, log dt_max]`` (the SSM step initialization)."""
+    return torch.rand(n) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)
 
 
 def reverse_gaps(dt: torch.Tensor | None) -> torch.Tensor | None:
@@ -44,6 +57,10 @@ class SSMMixer(nn.Module):
     """
 
     step_rescale: float = 1.0
+
+    def state_dtype(self) -> torch.dtype:
+        """Complex dtype of the recurrent state, matching the parameters (complex64 or complex128)."""
+        return torch.promote_types(self.D.dtype, torch.complex64)
 
     def initial_state(self, batch_size: int, device=None) -> torch.Tensor:
         """Zero state for :meth:`step`."""

@@ -17,7 +17,7 @@ import math
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, mark_ssm_parameter
+from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, log_uniform_steps, mark_ssm_parameter
 from tsrnn.ops.hippo import MEASURES, hippo
 from tsrnn.ops.ssm_conv import krylov
 
@@ -54,8 +54,7 @@ class LSSLSSM(ConvSSMMixer):
         self.d_model, self.d_state, self.bidirectional = d_model, d_state, bidirectional
         self.C = nn.Parameter(torch.randn(2 if bidirectional else 1, d_model, d_state) / math.sqrt(d_state))
         self.D = nn.Parameter(torch.randn(d_model))
-        self.log_step = mark_ssm_parameter(
-            nn.Parameter(torch.rand(d_model) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)))
+        self.log_step = mark_ssm_parameter(nn.Parameter(log_uniform_steps(d_model, dt_min, dt_max)))
 
     def discretize(self, step: torch.Tensor):
         """Bilinear ``(A_bar (..., N, N), B_bar (..., N))`` for steps of any shape ``(...)``."""

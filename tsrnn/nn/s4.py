@@ -21,7 +21,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, mark_ssm_parameter
+from tsrnn.nn.blocks import (
+    ConvSSMMixer,
+    ResidualSequenceBlock,
+    SequenceBackbone,
+    complex_pairs,
+    log_uniform_steps,
+    mark_ssm_parameter,
+)
 from tsrnn.ops.dplr import dplr_dense, dplr_kernel
 from tsrnn.ops.hippo import nplr
 
@@ -31,10 +38,6 @@ MEASURES = ("legs", "lagt")
 def _full(x: torch.Tensor) -> torch.Tensor:
     """Append the conjugate half: (..., N/2) -> (..., N)."""
     return torch.cat([x, x.conj()], dim=-1)
-
-
-def _pairs(z: np.ndarray, H: int) -> torch.Tensor:
-    return torch.tensor(np.stack([z.real, z.imag], -1), dtype=torch.get_default_dtype()).expand(H, *z.shape, 2).clone()
 
 
 class S4SSM(ConvSSMMixer):
@@ -69,11 +72,11 @@ class S4SSM(ConvSSMMixer):
         re = -lam.real if measure == "legs" else np.full(lam.shape, 0.5)  # LagT's normal part is skew: start at -1/2
         self.log_A_real = nn.Parameter(torch.tensor(np.log(re), dtype=torch.get_default_dtype()).repeat(H, 1))
         self.A_imag = nn.Parameter(torch.tensor(lam.imag, dtype=torch.get_default_dtype()).repeat(H, 1))
-        self.P = nn.Parameter(_pairs(P[0], H))
-        self.B = nn.Parameter(_pairs(B, H))
+        self.P = nn.Parameter(complex_pairs(P[0]).repeat(H, 1, 1))
+        self.B = nn.Parameter(complex_pairs(B).repeat(H, 1, 1))
         self.C = nn.Parameter(torch.randn(2 if bidirectional else 1, H, d_state // 2, 2) * math.sqrt(0.5))
         self.D = nn.Parameter(torch.randn(H))
-        self.log_step = nn.Parameter(torch.rand(H) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min))
+        self.log_step = nn.Parameter(log_uniform_steps(H, dt_min, dt_max))
         for p in (self.log_A_real, self.A_imag, self.P, self.B, self.log_step):
             mark_ssm_parameter(p)
 
@@ -152,8 +155,7 @@ class S4SSM(ConvSSMMixer):
 
     def initial_state(self, batch_size: int, device=None) -> torch.Tensor:
         """Zero state, shape (batch_size, H, N), complex."""
-        dtype = torch.complex128 if self.log_A_real.dtype == torch.float64 else torch.complex64
-        return torch.zeros(batch_size, self.d_model, self.d_state, dtype=dtype, device=device)
+        return torch.zeros(batch_size, self.d_model, self.d_state, dtype=self.state_dtype(), device=device)
 
 
 class S4Backbone(SequenceBackbone):

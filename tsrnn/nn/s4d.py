@@ -24,7 +24,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, mark_ssm_parameter
+from tsrnn.nn.blocks import (
+    ConvSSMMixer,
+    ResidualSequenceBlock,
+    SequenceBackbone,
+    complex_pairs,
+    log_uniform_steps,
+    mark_ssm_parameter,
+)
 from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.hippo import nplr
 from tsrnn.ops.ssm_conv import vandermonde_kernel
@@ -83,10 +90,10 @@ class S4DSSM(ConvSSMMixer):
         self.d_model, self.d_state, self.discretization, self.bidirectional = d_model, d_state, discretization, bidirectional
         self.log_A_real = nn.Parameter(torch.tensor(np.log(-lam.real), dtype=dtype).repeat(H, 1))
         self.A_imag = nn.Parameter(torch.tensor(lam.imag, dtype=dtype).repeat(H, 1))
-        self.B = nn.Parameter(torch.tensor(np.stack([B.real, B.imag], -1), dtype=dtype).repeat(H, 1, 1))
+        self.B = nn.Parameter(complex_pairs(B).repeat(H, 1, 1))
         self.C = nn.Parameter(torch.randn(2 if bidirectional else 1, H, N2, 2) * math.sqrt(0.5))
         self.D = nn.Parameter(torch.randn(H))
-        self.log_step = nn.Parameter(torch.rand(H) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min))
+        self.log_step = nn.Parameter(log_uniform_steps(H, dt_min, dt_max))
         for p in (self.log_A_real, self.A_imag, self.B, self.log_step):
             mark_ssm_parameter(p)
 
@@ -121,8 +128,7 @@ class S4DSSM(ConvSSMMixer):
 
     def initial_state(self, batch_size: int, device=None) -> torch.Tensor:
         """Zero state, shape (batch_size, H, N/2), complex."""
-        dtype = torch.complex128 if self.log_A_real.dtype == torch.float64 else torch.complex64
-        return torch.zeros(batch_size, self.d_model, self.d_state // 2, dtype=dtype, device=device)
+        return torch.zeros(batch_size, self.d_model, self.d_state // 2, dtype=self.state_dtype(), device=device)
 
 
 class S4DBackbone(SequenceBackbone):

@@ -18,14 +18,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ResidualSequenceBlock, SequenceBackbone, SSMMixer, mark_ssm_parameter, reverse_gaps
+from tsrnn.nn.blocks import (
+    ResidualSequenceBlock,
+    SequenceBackbone,
+    SSMMixer,
+    complex_pairs,
+    log_uniform_steps,
+    mark_ssm_parameter,
+    reverse_gaps,
+)
 from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.hippo import hippo_n_eig
 from tsrnn.ops.ssm_scan import diag_ssm_scan
-
-
-def _as_pairs(z: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.stack([z.real, z.imag], axis=-1)).to(torch.get_default_dtype())
 
 
 class S5SSM(SSMMixer):
@@ -78,11 +82,10 @@ class S5SSM(SSMMixer):
             Ct.append(np.concatenate([C[:, j * block : (j + 1) * block] @ V_b for j in range(blocks)], axis=1))
         self.Lambda_re = nn.Parameter(torch.tensor(lam.real, dtype=torch.get_default_dtype()))
         self.Lambda_im = nn.Parameter(torch.tensor(lam.imag, dtype=torch.get_default_dtype()))
-        self.B = nn.Parameter(_as_pairs(Bt))  # (P', H, 2)
-        self.C = nn.Parameter(_as_pairs(np.concatenate(Ct, axis=1)))  # (H, n_out_blocks * P', 2)
+        self.B = nn.Parameter(complex_pairs(Bt))  # (P', H, 2)
+        self.C = nn.Parameter(complex_pairs(np.concatenate(Ct, axis=1)))  # (H, n_out_blocks * P', 2)
         self.D = nn.Parameter(torch.randn(d_model))
-        log_step = torch.rand(n_complex) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)
-        self.log_step = nn.Parameter(log_step)
+        self.log_step = nn.Parameter(log_uniform_steps(n_complex, dt_min, dt_max))
         for p in (self.Lambda_re, self.Lambda_im, self.B, self.log_step):
             mark_ssm_parameter(p)
         self.n_complex = n_complex
@@ -152,8 +155,7 @@ class S5SSM(SSMMixer):
 
     def initial_state(self, batch_size: int, device=None) -> torch.Tensor:
         """Zero state, shape (batch_size, P'), complex."""
-        dtype = torch.complex128 if self.Lambda_re.dtype == torch.float64 else torch.complex64
-        return torch.zeros(batch_size, self.n_complex, dtype=dtype, device=device)
+        return torch.zeros(batch_size, self.n_complex, dtype=self.state_dtype(), device=device)
 
 
 class S5Backbone(SequenceBackbone):
