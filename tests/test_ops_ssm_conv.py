@@ -48,3 +48,17 @@ def test_bad_shapes():
         vandermonde_kernel(lam, B, C, step, 0)
     with pytest.raises(ValueError, match="L_K <= L"):
         fft_conv(torch.zeros(1, 4, 3), torch.zeros(3, 5))
+
+
+@pytest.mark.parametrize("L,L_K", [(1, 1), (9, 9), (16, 5)])
+def test_fft_conv_gradients_equal_direct_convolution(L, L_K):
+    g = torch.Generator().manual_seed(1)
+    u = torch.randn(2, L, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    K = torch.randn(3, L_K, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(2, L, 3, generator=g, dtype=torch.float64)
+    grads = torch.autograd.grad((fft_conv(u, K) * w).sum(), (u, K))
+    padded = torch.nn.functional.pad(K, (0, L - L_K))
+    ref = torch.autograd.grad((fft_conv(u, padded, backend="reference") * w).sum(), (u, K))
+    for a, b in zip(grads, ref, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
+    assert torch.autograd.gradcheck(lambda a, b: fft_conv(a, b), (u, K))
