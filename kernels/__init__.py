@@ -3,6 +3,9 @@
 - :mod:`tsrnn.kernels.linear_scan`: the generic linear recurrence, forward and backward, real and complex
   (as real/imaginary pairs), forward and reverse, initial state, variable lengths, fp32 state with
   fp32/fp16/bf16 inputs.
+- :mod:`tsrnn.kernels.diag_ssm_scan`: the fused diagonal-SSM discretize-and-scan for SISO-per-channel systems
+  (ZOH, bilinear, Euler, backward Euler in registers; per-step gaps; masks; reverse; initial state), forward
+  writing only ``y`` and chunk checkpoints, backward recomputing each chunk; gradients for every input.
 
 On machines without a GPU the kernels run (slowly) under Triton's interpreter (``TRITON_INTERPRET=1``, set
 before this package is imported), which is how the test suite checks them on CPU.

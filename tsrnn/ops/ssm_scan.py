@@ -21,8 +21,8 @@ from __future__ import annotations
 import torch
 
 from tsrnn.ops._dispatch import resolve_backend
-from tsrnn.ops.discretize import discretize_diag
-from tsrnn.ops.scan import linear_scan
+from tsrnn.ops.discretize import METHODS, discretize_diag
+from tsrnn.ops.scan import _triton_supports, linear_scan
 
 
 def _project_in(u, B):
@@ -123,6 +123,8 @@ def diag_ssm_scan(
     reverse : bool
         Scan from the last step to the first.
     backend : {"auto", "reference", "torch", "triton"}
+        ``"triton"`` (``"auto"`` on CUDA, complex64 parameters): SISO systems run the fused kernel of
+        :mod:`tsrnn.kernels.diag_ssm_scan`; MIMO systems run the generic Triton scan between two GEMMs.
 
     Returns
     -------
@@ -140,22 +142,38 @@ def diag_ssm_scan(
     (torch.Size([1, 3, 1]), torch.Size([1, 1]))
     """
     _check_ssm_inputs(u, Lambda, B, C, D, step, dt, mask, h0)
-    backend = resolve_backend(backend, op="diag_ssm_scan")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    backend = resolve_backend(backend, op="diag_ssm_scan",
+                              triton_available=_triton_supports(u, explicit=backend) and Lambda.dtype == torch.complex64)
     if backend == "reference":
         return diag_ssm_scan_ref(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
     siso = Lambda.ndim == 2
     step = torch.ones(Lambda.shape[0], dtype=Lambda.real.dtype, device=u.device) if step is None else step
+    if backend == "triton" and siso:
+        return _diag_ssm_scan_triton(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
     a, gamma = discretize_diag(Lambda, _delta(step, dt, siso), method)
     bu = gamma * (u.unsqueeze(-1).to(Lambda.dtype) * B if siso else _project_in(u, B))
     if mask is not None:
         keep = mask.reshape(*mask.shape, *([1] * (bu.ndim - 2)))
         a = torch.where(keep, a, torch.ones_like(a))
         bu = torch.where(keep, bu, torch.zeros_like(bu))
-    h, h_last = linear_scan(a, bu, h0, reverse=reverse, backend="torch")
+    # MIMO on "triton": the input and output projections are GEMMs around the generic Triton scan
+    h, h_last = linear_scan(a, bu, h0, reverse=reverse, backend=backend)
     if siso:
         y = (2.0 if conj_sym else 1.0) * torch.einsum("blhn,hn->blh", h, C).real
         return (y if D is None else y + D * u), h_last
     return _project_out(h, C, D, u, conj_sym), h_last
+
+
+def _diag_ssm_scan_triton(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse):
+    """SISO systems through the fused Triton kernel (state in registers, only ``y`` and checkpoints written)."""
+    from tsrnn.kernels.diag_ssm_scan import TritonDiagSSMScanFn
+
+    h0_real = None if h0 is None else torch.view_as_real(h0.to(Lambda.dtype))
+    y, h_last = TritonDiagSSMScanFn.apply(u, torch.view_as_real(Lambda), torch.view_as_real(B), torch.view_as_real(C),
+                                          D, step, dt, mask, h0_real, method, 2.0 if conj_sym else 1.0, reverse)
+    return y, torch.view_as_complex(h_last)
 
 
 def _check_ssm_inputs(u, Lambda, B, C, D, step, dt, mask, h0):
