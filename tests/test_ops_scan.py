@@ -1,4 +1,4 @@
-"""linear_scan: torch backend pinned to the loop reference (float64, forward and gradients)."""
+"""linear_scan: torch and compiled-CPU backends pinned to the loop reference (float64, forward and gradients)."""
 
 import pytest
 import torch
@@ -7,6 +7,8 @@ import tsrnn.ops.scan as scan_mod
 from tsrnn.ops import linear_scan, linear_scan_ref
 
 LENGTHS = [1, 2, 15, 16, 17, 63, 300]
+FAST = ["torch", pytest.param("cpu", marks=pytest.mark.skipif(not scan_mod.cpu_supports(torch.ones(1)),
+                                                              reason="no C compiler"))]
 
 
 def _inputs(B, L, S, complex_, seed=0):
@@ -35,11 +37,12 @@ def _run(fn, a, b, h0, reverse, w, w_last):
 @pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
 @pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
 @pytest.mark.parametrize("with_h0", [False, True], ids=["h0none", "h0"])
-def test_torch_equals_reference(L, complex_, reverse, with_h0):
+@pytest.mark.parametrize("backend", FAST)
+def test_fast_backends_equal_reference(L, complex_, reverse, with_h0, backend):
     a, b, h0 = _inputs(2, L, (3, 2), complex_)
     h0 = h0 if with_h0 else None
     w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
-    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse, backend="torch"), a, b, h0, reverse, w, w_last)
+    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse, backend=backend), a, b, h0, reverse, w, w_last)
     ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
     for x, y in zip(fast, ref, strict=False):
         if x is not None:
@@ -52,17 +55,22 @@ def test_wide_schedule_equals_reference(monkeypatch, L, reverse):
     monkeypatch.setattr(scan_mod, "WIDE_STEP", 1)
     a, b, h0 = _inputs(2, L, (4,), True)
     w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
-    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, h0, reverse, w, w_last)
+    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse, backend="torch"), a, b, h0, reverse, w, w_last)
     ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
     for x, y in zip(fast, ref, strict=False):
         assert (x - y).abs().max().item() <= 1e-9
 
 
-def test_broadcast_a_and_gradcheck():
-    a = (torch.rand(1, 9, 3, dtype=torch.float64) * 0.8).requires_grad_()
-    b = torch.randn(2, 9, 3, dtype=torch.float64, requires_grad=True)
-    h0 = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda a, b, h0: linear_scan(a, b, h0)[0], (a, b, h0))
+@pytest.mark.parametrize("backend", FAST)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex128], ids=["real", "complex"])
+def test_broadcast_a_and_gradcheck(backend, dtype):
+    a = (torch.rand(1, 9, 3, dtype=dtype) * 0.8).requires_grad_()
+    b = torch.randn(2, 9, 3, dtype=dtype, requires_grad=True)
+    h0 = torch.randn(2, 3, dtype=dtype, requires_grad=True)
+    lengths = torch.tensor([9, 4])
+    assert torch.autograd.gradcheck(lambda a, b, h0: linear_scan(a, b, h0, backend=backend)[0], (a, b, h0))
+    assert torch.autograd.gradcheck(lambda a, b, h0: linear_scan(a, b, h0, lengths=lengths, backend=backend)[0],
+                                    (a, b, h0))
 
 
 def test_reference_backend_via_dispatcher():
@@ -108,17 +116,43 @@ def test_deep_recursion_and_padding(monkeypatch, chunk, reverse):
     monkeypatch.setattr(scan_mod, "CHUNK_SIZE", chunk)
     a, b, h0 = _inputs(2, 301, (3,), True)
     w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
-    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, h0, reverse, w, w_last)
+    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse, backend="torch"), a, b, h0, reverse, w, w_last)
     ref = _run(linear_scan_ref, a, b, h0, reverse, w, w_last)
     for x, y in zip(fast, ref, strict=False):
         assert (x - y).abs().max().item() <= 1e-9
 
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
-def test_lengths_equal_masked_reference(reverse):
+@pytest.mark.parametrize("backend", FAST)
+def test_lengths_equal_masked_reference(reverse, backend):
     a, b, h0 = _inputs(3, 20, (4,), True)
     lengths = torch.tensor([20, 7, 1])
     keep = (torch.arange(20)[None, :] < lengths[:, None])[..., None]
-    h, last = linear_scan(a, b, h0, reverse=reverse, lengths=lengths)
+    h, last = linear_scan(a, b, h0, reverse=reverse, lengths=lengths, backend=backend)
     ref, ref_last = linear_scan_ref(torch.where(keep, a, 1.0 + 0j), torch.where(keep, b, 0j), h0, reverse)
     assert (h - ref).abs().max() < 1e-12 and (last - ref_last).abs().max() < 1e-12
+
+
+def test_auto_uses_the_compiled_cpu_kernel_for_one_dtype(monkeypatch):
+    a, b, _ = _inputs(1, 4, (2,), True)
+    monkeypatch.delenv("TSRNN_BACKEND", raising=False)
+    calls = []
+    monkeypatch.setattr(scan_mod, "_linear_scan_cpu", lambda *args: calls.append(args) or (b, b[:, -1]))
+    linear_scan(a, b)
+    assert len(calls) == int(scan_mod.cpu_supports(a, b))
+    calls.clear()
+    linear_scan(a.abs(), b)  # real decay, complex input: mixed dtypes stay on the torch path
+    assert not calls
+
+
+@pytest.mark.parametrize("backend", FAST)
+@pytest.mark.parametrize("complex_", [False, True], ids=["float32", "complex64"])
+def test_single_precision_equals_double_reference(backend, complex_):
+    a, b, h0 = _inputs(2, 37, (5,), complex_)
+    w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
+    single = {torch.float64: torch.float32, torch.complex128: torch.complex64}[b.dtype]
+    fast = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse, backend=backend),
+                a.to(single), b.to(single), h0.to(single), False, w.to(single), w_last.to(single))
+    ref = _run(linear_scan_ref, a, b, h0, False, w, w_last)
+    for x, y in zip(fast, ref, strict=True):
+        assert ((x.to(y.dtype) - y).abs().max() / y.abs().max()).item() <= 1e-5

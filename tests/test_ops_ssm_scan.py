@@ -1,10 +1,13 @@
-"""diag_ssm_scan: torch backend pinned to the per-step reference (float64, forward and gradients)."""
+"""diag_ssm_scan: torch and compiled-CPU backends pinned to the per-step reference (float64, forward and gradients)."""
 
 import pytest
 import torch
 
 from tsrnn.ops import diag_ssm_scan, diag_ssm_scan_ref
 from tsrnn.ops.discretize import METHODS
+from tsrnn.ops.scan import cpu_supports
+
+FAST = ["torch", pytest.param("cpu", marks=pytest.mark.skipif(not cpu_supports(torch.ones(1)), reason="no C compiler"))]
 
 
 def _params(B=2, L=13, H=3, P=4, seed=0):
@@ -41,11 +44,12 @@ def _grads(fn, params, mask, method, reverse, use_h0):
 @pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
 @pytest.mark.parametrize("L", [1, 13, 40], ids=lambda L: f"L{L}")
 @pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
-def test_torch_equals_reference(method, reverse, L, masked):
+@pytest.mark.parametrize("backend", FAST)
+def test_fast_backends_equal_reference(method, reverse, L, masked, backend):
     params = _params(L=L)
     mask = (torch.arange(L)[None, :] < torch.tensor([[L], [max(1, L - 3)]])) if masked else None
     use_h0 = not reverse
-    fast = _grads(lambda **kw: diag_ssm_scan(**kw, backend="torch"), params, mask, method, reverse, use_h0)
+    fast = _grads(lambda **kw: diag_ssm_scan(**kw, backend=backend), params, mask, method, reverse, use_h0)
     ref = _grads(diag_ssm_scan_ref, params, mask, method, reverse, use_h0)
     for k in ref:
         err = (fast[k] - ref[k]).abs().max().item()
@@ -108,7 +112,8 @@ def _params_siso(B=2, L=13, H=3, N=4, seed=3):
 @pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
 @pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
 @pytest.mark.parametrize("gaps", [False, True], ids=["regular", "gaps"])
-def test_siso_torch_equals_reference(method, reverse, masked, gaps):
+@pytest.mark.parametrize("backend", FAST)
+def test_siso_fast_backends_equal_reference(method, reverse, masked, gaps, backend):
     params = _params_siso()
     if not gaps:
         params["dt"] = None
@@ -123,7 +128,7 @@ def test_siso_torch_equals_reference(method, reverse, masked, gaps):
         (h.abs() ** 2).sum().backward()
         return [y, h] + [v.grad for k, v in p.items() if v is not None and v.grad is not None]
 
-    fast = run(lambda **kw: diag_ssm_scan(**kw, backend="torch"))
+    fast = run(lambda **kw: diag_ssm_scan(**kw, backend=backend))
     ref = run(diag_ssm_scan_ref)
     assert len(fast) == len(ref)
     for x, y in zip(fast, ref, strict=False):

@@ -1,18 +1,19 @@
 """Backend selection shared by every op dispatcher.
 
-Each public op takes ``backend="auto" | "reference" | "torch" | "triton"``. ``"auto"`` resolves to the
-Triton kernel for CUDA tensors where one exists for that op, and to the vectorized torch path otherwise.
-The environment variable ``TSRNN_BACKEND`` overrides ``"auto"`` for debugging.
+Each public op takes ``backend="auto" | "reference" | "torch" | "triton" | "cpu"``. ``"auto"`` resolves to
+the Triton kernel for CUDA tensors where one exists for that op, to the compiled CPU kernel for CPU tensors
+where one exists (and a C compiler is present), and to the vectorized torch path otherwise. The environment
+variable ``TSRNN_BACKEND`` overrides ``"auto"`` for debugging.
 """
 
 from __future__ import annotations
 
 import os
 
-BACKENDS = ("auto", "reference", "torch", "triton")
+BACKENDS = ("auto", "reference", "torch", "triton", "cpu")
 
 
-def resolve_backend(backend: str, *, op: str, triton_available: bool = False) -> str:
+def resolve_backend(backend: str, *, op: str, triton_available: bool = False, cpu_available: bool = False) -> str:
     """Return the concrete backend for ``op``.
 
     Parameters
@@ -23,11 +24,13 @@ def resolve_backend(backend: str, *, op: str, triton_available: bool = False) ->
         Name of the op, used in error messages.
     triton_available : bool
         Whether a Triton kernel exists for this op and these inputs.
+    cpu_available : bool
+        Whether a compiled CPU kernel exists for this op and these inputs.
 
     Returns
     -------
     str
-        ``"reference"``, ``"torch"`` or ``"triton"``.
+        ``"reference"``, ``"torch"``, ``"triton"`` or ``"cpu"``.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r} (op {op})")
@@ -38,10 +41,15 @@ def resolve_backend(backend: str, *, op: str, triton_available: bool = False) ->
                 raise ValueError(f"TSRNN_BACKEND must be one of {BACKENDS[1:]}, got {forced!r}")
             backend = forced
         else:
-            return "triton" if triton_available else "torch"
+            return "triton" if triton_available else "cpu" if cpu_available else "torch"
     if backend == "triton" and not triton_available:
         raise NotImplementedError(
             f"{op}: no Triton kernel is available for these inputs (it needs triton installed, CUDA tensors "
             "or TRITON_INTERPRET=1 for CPU testing, and a supported dtype); use backend='torch' or 'auto'"
+        )
+    if backend == "cpu" and not cpu_available:
+        raise NotImplementedError(
+            f"{op}: no compiled CPU kernel is available for these inputs (it needs CPU tensors, a C compiler "
+            "and a float32/float64/complex64/complex128 dtype); use backend='torch' or 'auto'"
         )
     return backend

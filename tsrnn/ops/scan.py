@@ -192,9 +192,10 @@ def linear_scan(
     lengths : Tensor, shape (B,), int, optional
         Valid length of every row (variable-length batch): steps ``t >= lengths[i]`` leave the state unchanged
         (``a = 1``, ``b = 0``).
-    backend : {"auto", "reference", "torch", "triton"}
-        ``"auto"`` uses the Triton kernel for CUDA tensors (when triton is installed) and the torch path
-        otherwise; ``"triton"`` on CPU tensors needs Triton's interpreter (``TRITON_INTERPRET=1``).
+    backend : {"auto", "reference", "torch", "triton", "cpu"}
+        ``"auto"`` uses the Triton kernel for CUDA tensors (when triton is installed), the compiled CPU kernel
+        for CPU tensors of one dtype (when a C compiler is present; :mod:`tsrnn.kernels.cpu`) and the torch
+        path otherwise; ``"triton"`` on CPU tensors needs Triton's interpreter (``TRITON_INTERPRET=1``).
 
     Returns
     -------
@@ -215,9 +216,12 @@ def linear_scan(
     _check_scan_inputs(a, b, h0)
     if lengths is not None:
         lengths = _check_lengths(lengths, b)
-    backend = resolve_backend(backend, op="linear_scan", triton_available=_triton_supports(b, explicit=backend))
+    backend = resolve_backend(backend, op="linear_scan", triton_available=_triton_supports(b, explicit=backend),
+                              cpu_available=cpu_supports(a, b, h0))
     if backend == "triton":
         return _linear_scan_triton(a, b, h0, reverse, lengths)
+    if backend == "cpu":
+        return _linear_scan_cpu(a, b, h0, reverse, lengths)
     if lengths is not None:
         keep = (torch.arange(b.shape[1], device=b.device)[None, :] < lengths[:, None]).reshape(
             *b.shape[:2], *([1] * (b.ndim - 2)))
@@ -253,6 +257,31 @@ def _linear_scan_triton(a, b, h0, reverse, lengths):
     if lengths is None:
         lengths = torch.full((n_batch,), length, dtype=torch.int32, device=b.device)
     h = TritonLinearScanFn.apply(a, b, h0, lengths.to(device=b.device, dtype=torch.int32), reverse).reshape(shape)
+    return h, (h[:, 0] if reverse else h[:, -1])
+
+
+def cpu_supports(*tensors: torch.Tensor | None) -> bool:
+    """Whether the compiled CPU scan can run these tensors (CPU, one supported dtype, compiler present)."""
+    present = [x for x in tensors if x is not None]
+    if any(x.is_cuda or x.dtype != present[-1].dtype for x in present):
+        return False
+    from tsrnn.kernels import cpu
+
+    return present[-1].dtype in cpu.DTYPES and cpu.load() is not None
+
+
+def _linear_scan_cpu(a, b, h0, reverse, lengths):
+    from tsrnn.kernels.cpu import CpuLinearScanFn
+
+    a, b = _broadcast(a, b)
+    shape = b.shape
+    n_batch, length = shape[:2]
+    a, b = a.reshape(n_batch, length, -1).contiguous(), b.reshape(n_batch, length, -1).contiguous()
+    if h0 is not None:
+        h0 = h0.expand(n_batch, *shape[2:]).reshape(n_batch, -1).contiguous()
+    if lengths is not None:
+        lengths = lengths.to(torch.int64).contiguous()
+    h = CpuLinearScanFn.apply(a, b, h0, lengths, reverse).reshape(shape)
     return h, (h[:, 0] if reverse else h[:, -1])
 
 

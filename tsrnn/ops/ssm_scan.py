@@ -22,7 +22,7 @@ import torch
 
 from tsrnn.ops._dispatch import resolve_backend
 from tsrnn.ops.discretize import METHODS, discretize_diag
-from tsrnn.ops.scan import _triton_supports, linear_scan
+from tsrnn.ops.scan import _triton_supports, cpu_supports, linear_scan
 
 
 def _project_in(u, B):
@@ -125,6 +125,8 @@ def diag_ssm_scan(
     backend : {"auto", "reference", "torch", "triton"}
         ``"triton"`` (``"auto"`` on CUDA, complex64 parameters): SISO systems run the fused kernel of
         :mod:`tsrnn.kernels.diag_ssm_scan`; MIMO systems run the generic Triton scan between two GEMMs.
+        ``"cpu"`` (``"auto"`` on CPU with a C compiler): the compiled scan of :mod:`tsrnn.kernels.cpu` between
+        the torch discretization and projections.
 
     Returns
     -------
@@ -145,7 +147,8 @@ def diag_ssm_scan(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     backend = resolve_backend(backend, op="diag_ssm_scan",
-                              triton_available=_triton_supports(u, explicit=backend) and Lambda.dtype == torch.complex64)
+                              triton_available=_triton_supports(u, explicit=backend) and Lambda.dtype == torch.complex64,
+                              cpu_available=cpu_supports(Lambda))
     if backend == "reference":
         return diag_ssm_scan_ref(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
     siso = Lambda.ndim == 2
@@ -158,8 +161,8 @@ def diag_ssm_scan(
         keep = mask.reshape(*mask.shape, *([1] * (bu.ndim - 2)))
         a = torch.where(keep, a, torch.ones_like(a))
         bu = torch.where(keep, bu, torch.zeros_like(bu))
-    # MIMO on "triton": the input and output projections are GEMMs around the generic Triton scan
-    h, h_last = linear_scan(a, bu, h0, reverse=reverse, backend=backend)
+    # "cpu", and MIMO on "triton": discretization and projections in torch around the compiled scan
+    h, h_last = linear_scan(a, bu, None if h0 is None else h0.to(bu.dtype), reverse=reverse, backend=backend)
     if siso:
         y = (2.0 if conj_sym else 1.0) * torch.einsum("blhn,hn->blh", h, C).real
         return (y if D is None else y + D * u), h_last
