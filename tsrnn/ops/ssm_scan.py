@@ -125,8 +125,8 @@ def diag_ssm_scan(
     backend : {"auto", "reference", "torch", "triton"}
         ``"triton"`` (``"auto"`` on CUDA, complex64 parameters): SISO systems run the fused kernel of
         :mod:`tsrnn.kernels.diag_ssm_scan`; MIMO systems run the generic Triton scan between two GEMMs.
-        ``"cpu"`` (``"auto"`` on CPU with a C compiler): the compiled scan of :mod:`tsrnn.kernels.cpu` between
-        the torch discretization and projections.
+        ``"cpu"`` (``"auto"`` on CPU with a C compiler): SISO systems run the fused compiled kernel of
+        :mod:`tsrnn.kernels.cpu`; MIMO systems its generic scan between the torch discretization and GEMMs.
 
     Returns
     -------
@@ -153,15 +153,15 @@ def diag_ssm_scan(
         return diag_ssm_scan_ref(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
     siso = Lambda.ndim == 2
     step = torch.ones(Lambda.shape[0], dtype=Lambda.real.dtype, device=u.device) if step is None else step
-    if backend == "triton" and siso:
-        return _diag_ssm_scan_triton(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
+    if backend in ("triton", "cpu") and siso:
+        return _diag_ssm_scan_fused(backend, u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse)
     a, gamma = discretize_diag(Lambda, _delta(step, dt, siso), method)
     bu = gamma * (u.unsqueeze(-1).to(Lambda.dtype) * B if siso else _project_in(u, B))
     if mask is not None:
         keep = mask.reshape(*mask.shape, *([1] * (bu.ndim - 2)))
         a = torch.where(keep, a, torch.ones_like(a))
         bu = torch.where(keep, bu, torch.zeros_like(bu))
-    # "cpu", and MIMO on "triton": discretization and projections in torch around the compiled scan
+    # MIMO on "cpu" and "triton": discretization and projections in torch around the compiled scan
     h, h_last = linear_scan(a, bu, None if h0 is None else h0.to(bu.dtype), reverse=reverse, backend=backend)
     if siso:
         y = (2.0 if conj_sym else 1.0) * torch.einsum("blhn,hn->blh", h, C).real
@@ -169,14 +169,20 @@ def diag_ssm_scan(
     return _project_out(h, C, D, u, conj_sym), h_last
 
 
-def _diag_ssm_scan_triton(u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse):
-    """SISO systems through the fused Triton kernel (state in registers, only ``y`` and checkpoints written)."""
-    from tsrnn.kernels.diag_ssm_scan import TritonDiagSSMScanFn
+def _diag_ssm_scan_fused(backend, u, Lambda, B, C, D, step, dt, mask, method, conj_sym, h0, reverse):
+    """SISO systems through a fused kernel (state kept local, only ``y`` and chunk checkpoints written): Triton's
+    (fp32 state, any input precision) or the compiled CPU one (in ``Lambda``'s precision)."""
+    if backend == "triton":
+        from tsrnn.kernels.diag_ssm_scan import TritonDiagSSMScanFn as Fn
+    else:
+        from tsrnn.kernels.cpu import CpuDiagSSMScanFn as Fn
 
+        real = Lambda.real.dtype
+        u, step, D, dt = (None if x is None else x.to(real) for x in (u, step, D, dt))
     h0_real = None if h0 is None else torch.view_as_real(h0.to(Lambda.dtype))
-    y, h_last = TritonDiagSSMScanFn.apply(u, torch.view_as_real(Lambda), torch.view_as_real(B), torch.view_as_real(C),
-                                          D, step, dt, mask, h0_real, method, 2.0 if conj_sym else 1.0, reverse)
-    return y, torch.view_as_complex(h_last)
+    y, h_last = Fn.apply(u, torch.view_as_real(Lambda), torch.view_as_real(B), torch.view_as_real(C), D, step, dt,
+                         mask, h0_real, method, 2.0 if conj_sym else 1.0, reverse)
+    return y, torch.view_as_complex(h_last.to(torch.float64 if Lambda.dtype == torch.complex128 else torch.float32))
 
 
 def _check_ssm_inputs(u, Lambda, B, C, D, step, dt, mask, h0):
