@@ -22,6 +22,10 @@ def _table(header, rows):
     return "\n".join([line, fmt(header), line, *[fmt(r) for r in cells[1:]], line, ""])
 
 
+def _ms(row, key):
+    return f"{row[key] * 1e3:.0f}" if key in row else "-"
+
+
 def _machine(m):
     return (f"*Machine:* {m['cpu']}, {m['cores']} cores, {m['torch_threads']} torch thread(s), load {m['load_avg_1m']:.1f}, "
             f"torch {m['torch']}, {m['date']}.\n")
@@ -32,18 +36,44 @@ def main():
     scan = _load("scan")
     if scan:
         parts.append("Linear scan (CPU, complex64)\n----------------------------\n\n``benchmarks/bench_scan.py``: "
-                     "torch backend of :func:`tsrnn.ops.linear_scan` vs a per-step loop (vectorized over batch and "
-                     "state) vs a same-size tensor copy, both allocating (``clone``) and into existing memory "
-                     "(``Tensor.copy_``, the memory-speed yardstick).\n\n" + _machine(scan["machine"]) + "\n")
-        rows = [[c["B"], c["L"], c["H"], c["N"], f"{c['scan_s']*1e3:.1f}", f"{c['loop_s']*1e3:.1f}",
-                 f"{c['copy_s']*1e3:.1f}", f"{c['copy_into_s']*1e3:.1f}", f"{c['scan_fwd_bwd_s']*1e3:.1f}",
-                 f"{c['speedup_vs_loop']:.1f}x", f"{c['scan_over_copy']:.1f}x", f"{c['scan_over_copy_into']:.1f}x"]
-                for c in scan["cases"]]
-        parts.append(_table(["B", "L", "H", "N", "scan ms", "loop ms", "clone ms", "copy into ms", "scan fwd+bwd ms",
-                             "speed-up vs loop", "scan / clone", "scan / copy into"], rows))
+                     ":func:`tsrnn.ops.linear_scan` with the compiled (``cpu``) and pure-torch backends vs a per-step "
+                     "loop (vectorized over batch and state) vs a same-size tensor copy, allocating (``clone``) and into "
+                     "existing memory (``Tensor.copy_``, the memory-speed yardstick). Measured with torch's default "
+                     "allocator and with ``THP_MEM_ALLOC_ENABLE=1`` (huge pages for large tensors).\n\n"
+                     + _machine(scan["machine"]) + "\n")
+        rows = []
+        for label, cases in (("default", scan["cases"]), ("THP", scan.get("cases_thp", []))):
+            for c in cases:
+                for backend in ("cpu", "torch"):
+                    if backend in c:
+                        r = c[backend]
+                        rows.append([label, c["B"], c["L"], c["H"], c["N"], backend, f"{r['scan_s']*1e3:.0f}",
+                                     f"{r['scan_fwd_bwd_s']*1e3:.0f}", f"{c['loop_s']*1e3:.0f}", f"{c['copy_s']*1e3:.0f}",
+                                     f"{c['copy_into_s']*1e3:.0f}", f"{r['speedup_vs_loop']:.1f}x",
+                                     f"{r['scan_over_copy_into']:.1f}x"])
+        parts.append(_table(["allocator", "B", "L", "H", "N", "backend", "scan ms", "fwd+bwd ms", "loop ms", "clone ms",
+                             "copy into ms", "vs loop", "scan / copy into"], rows))
         m = scan["million_steps"]
         parts.append(f"\n10^6 steps (width {m['width']}, \\|a\\| = {m['abs_a']}): {m['seconds']:.2f} s, finite: "
                      f"{m['finite']}, max \\|h\\| = {m['max_abs_h']:.1f}.\n\n")
+    kern = _load("kernels")
+    if kern:
+        parts.append("Scan kernels across the shape suite\n-----------------------------------\n\n"
+                     "``benchmarks/bench_kernels.py``: H = 256, complex64 states (``S = H N / 2``); "
+                     "``linear_scan`` and the fused SISO ``diag_ssm_scan`` (ZOH, per-step gaps). Times in ms; "
+                     "GB/s counts each op's minimal traffic; the copy column is ``Tensor.copy_`` of a state-sized "
+                     "tensor. Shapes beyond the memory budget are listed as skipped. "
+                     + (kern.get("gpu_note") or "") + ".\n\n" + _machine(kern["machine"]) + "\n")
+        rows = []
+        for r in kern["rows"]:
+            if "skipped" in r:
+                rows.append([r["op"], r["B"], r["L"], r["N"], "skipped", "", "", "", "", "", "", ""])
+                continue
+            rows.append([r["op"], r["B"], r["L"], r["N"], *(_ms(r, k) for k in ("copy_s", "loop_fwd_s", "torch_fwd_s",
+                         "cpu_fwd_s", "torch_fwd_bwd_s", "cpu_fwd_bwd_s")),
+                         f"{r['cpu_fwd_gbps']:.1f}" if "cpu_fwd_gbps" in r else "-", f"{r['copy_gbps']:.1f}"])
+        parts.append(_table(["op", "B", "L", "N", "copy", "loop fwd", "torch fwd", "cpu fwd", "torch fwd+bwd",
+                             "cpu fwd+bwd", "cpu fwd GB/s", "copy GB/s"], rows) + "\n")
     s5 = _load("s5_speed")
     if s5:
         sh = s5["shape"]

@@ -1,0 +1,246 @@
+"""CfC, LTC (liquid networks) and LEM: pinned to ncps (same weights and inputs), to direct transcriptions of the
+update equations, to torchdiffeq, and to themselves across the streaming, masked and whole-sequence views."""
+
+import numpy as np
+import pytest
+import torch
+
+from tsrnn.nn.cfc import CfC
+from tsrnn.nn.lem import LEM
+from tsrnn.nn.ltc import LTC
+from tsrnn.nn.recurrent import RecurrentBackbone
+from tsrnn.nn.wirings import AutoNCP, FullyConnected, Random, Wiring, wiring_from_config
+
+ncps_torch = pytest.importorskip("ncps.torch")
+ncps_wirings = pytest.importorskip("ncps.wirings")
+
+B, L, M = 3, 7, 4
+
+
+def _inputs(seed=0, n_batch=B):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_batch, L, M, generator=g)
+    dt = torch.rand(n_batch, L, generator=g) * 1.5 + 0.2  # per-sample elapsed times
+    return x, dt
+
+
+def _per_sample(ncps_model, x, dt, **kw):
+    """ncps run one sample at a time: the correct semantics for per-sample elapsed times."""
+    outs = [ncps_model(x[i : i + 1], timespans=dt[i : i + 1, :, None], **kw)[0] for i in range(x.shape[0])]
+    return torch.cat(outs)
+
+
+def _linear(dst, src):
+    dst.weight.data.copy_(src.weight.data)
+    dst.bias.data.copy_(src.bias.data)
+
+
+def _copy_cfc_cell(mine, theirs):
+    linears = [m for m in (theirs.backbone or []) if isinstance(m, torch.nn.Linear)]
+    for dst, src in zip(mine.backbone, linears, strict=True):
+        _linear(dst, src)
+    heads = [theirs.ff1] if mine.mode == "pure" else [theirs.ff1, theirs.ff2, theirs.time_a, theirs.time_b]
+    mine.heads.weight.data.copy_(torch.cat([h.weight.data for h in heads]))
+    mine.heads.bias.data.copy_(torch.cat([h.bias.data for h in heads]))
+    if mine.mode == "pure":
+        mine.w_tau.data.copy_(theirs.w_tau.data[0])
+        mine.A.data.copy_(theirs.A.data[0])
+
+
+def _copy_memory(mine, theirs):
+    if mine.memory is not None:
+        _linear(mine.memory.input_map, theirs.lstm.input_map)
+        mine.memory.recurrent_map.weight.data.copy_(theirs.lstm.recurrent_map.weight.data)
+
+
+def _wiring_from_ncps(w):
+    return Wiring(w.adjacency_matrix, w.sensory_adjacency_matrix, w.output_dim,
+                  layers=[w.get_neurons_of_layer(i) for i in range(w.num_layers)])
+
+
+@pytest.mark.parametrize("mode", ["default", "no_gate", "pure"])
+@pytest.mark.parametrize("backbone_layers", [0, 1, 2])
+@pytest.mark.parametrize("mixed", [False, True], ids=["plain", "mixed"])
+def test_cfc_equals_ncps(mode, backbone_layers, mixed):
+    torch.manual_seed(0)
+    theirs = ncps_torch.CfC(M, 5, mode=mode, backbone_units=6, backbone_layers=backbone_layers, mixed_memory=mixed)
+    mine = CfC(M, 5, mode=mode, backbone_units=6, backbone_layers=backbone_layers, mixed_memory=mixed)
+    _copy_cfc_cell(mine.cells[0], theirs.rnn_cell)
+    _copy_memory(mine, theirs)
+    x, dt = _inputs()
+    ours, _ = mine(x, dt=dt)
+    torch.testing.assert_close(ours, _per_sample(theirs, x, dt), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(mine(x)[0], theirs(x)[0], rtol=1e-5, atol=1e-5)  # no times: elapsed 1
+
+
+def test_wired_cfc_equals_ncps():
+    torch.manual_seed(1)
+    wiring = ncps_wirings.NCP(6, 4, 2, 3, 2, 3, 2)
+    theirs = ncps_torch.CfC(M, wiring)
+    mine = CfC(M, _wiring_from_ncps(wiring))
+    for dst, src in zip(mine.cells, theirs.rnn_cell._layers, strict=True):
+        _copy_cfc_cell(dst, src)
+    x, dt = _inputs()
+    ours, _ = mine(x, dt=dt)
+    assert ours.shape == (B, L, 2)
+    torch.testing.assert_close(ours, _per_sample(theirs, x, dt), rtol=1e-5, atol=1e-5)
+
+
+def _copy_ltc(mine, theirs):
+    for name, p in mine.named_parameters():
+        if not name.startswith("memory."):
+            p.data.copy_(theirs.rnn_cell._params[name].data)
+
+
+@pytest.mark.parametrize("wiring", ["full", "ncp"])
+@pytest.mark.parametrize("mixed", [False, True], ids=["plain", "mixed"])
+def test_ltc_equals_ncps(wiring, mixed):
+    torch.manual_seed(2)
+    w = ncps_wirings.FullyConnected(6) if wiring == "full" else ncps_wirings.NCP(4, 3, 2, 2, 2, 2, 2)
+    theirs = ncps_torch.LTC(M, w, mixed_memory=mixed)
+    mine = LTC(M, _wiring_from_ncps(w), mixed_memory=mixed)
+    _copy_ltc(mine, theirs)
+    _copy_memory(mine, theirs)
+    x, dt = _inputs()
+    ours, _ = mine(x, dt=dt)
+    torch.testing.assert_close(ours, _per_sample(theirs, x, dt), rtol=1e-5, atol=1e-5)
+
+
+def test_ncps_batched_elapsed_times_are_wrong_where_tsrnn_is_right():
+    """ncps #81-#83: ``timespans[:, t].squeeze()`` has shape (B,) and broadcasts against the units axis, not the
+    batch axis: with B == units the batched result silently differs from per-sample runs (and with B != units
+    it raises). tsrnn broadcasts elapsed times per sample."""
+    torch.manual_seed(3)
+    units = 3
+    theirs = ncps_torch.CfC(M, units, backbone_units=6)
+    mine = CfC(M, units, backbone_units=6)
+    _copy_cfc_cell(mine.cells[0], theirs.rnn_cell)
+    x, dt = _inputs(n_batch=units)
+    truth = _per_sample(theirs, x, dt)
+    batched = theirs(x, timespans=dt[..., None])[0]
+    assert (batched - truth).abs().max() > 1e-3  # ncps: wrong when B == units
+    with pytest.raises(RuntimeError):
+        theirs(x[:2], timespans=dt[:2, :, None])  # ncps: B != units raises
+    torch.testing.assert_close(mine(x, dt=dt)[0], truth, rtol=1e-5, atol=1e-5)
+
+
+def _lem_transcription(x, dt_obs, layer):
+    """LEM's update equations transcribed literally in float64 numpy, one sample and step at a time."""
+    W = {k: v.detach().double().numpy() for k, v in layer.state_dict().items()}
+    N = layer.units
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    out = np.zeros((x.shape[0], x.shape[1], N))
+    for b in range(x.shape[0]):
+        y, z = np.zeros(N), np.zeros(N)
+        for t in range(x.shape[1]):
+            u = x[b, t].double().numpy()
+            a_in = W["inp2hid.weight"] @ u + W["inp2hid.bias"]
+            a_hid = W["hid2hid.weight"] @ y + W["hid2hid.bias"]
+            step = layer.dt if dt_obs is None else min(layer.dt * float(dt_obs[b, t]), 1.0)
+            dtbar_n = step * sig(a_in[:N] + a_hid[:N])
+            dt_n = step * sig(a_in[N : 2 * N] + a_hid[N : 2 * N])
+            z = (1 - dt_n) * z + dt_n * np.tanh(a_in[3 * N :] + a_hid[2 * N :])
+            y = (1 - dtbar_n) * y + dtbar_n * np.tanh(W["transform_z.weight"] @ z + W["transform_z.bias"] + a_in[2 * N : 3 * N])
+            out[b, t] = y
+    return torch.from_numpy(out)
+
+
+@pytest.mark.parametrize("with_times", [False, True])
+def test_lem_equals_transcription(with_times):
+    torch.manual_seed(4)
+    layer = LEM(M, 5, dt=0.6).double()
+    x, dt = _inputs()
+    dt = dt if with_times else None
+    ours, _ = layer(x.double(), dt=None if dt is None else dt.double())
+    torch.testing.assert_close(ours, _lem_transcription(x, dt, layer), rtol=1e-10, atol=1e-12)
+
+
+def _layers():
+    torch.manual_seed(5)
+    return {"cfc": CfC(M, 5, backbone_units=6, mixed_memory=True), "wired_cfc": CfC(M, AutoNCP(8, 2, M)),
+            "ltc": LTC(M, Random(5, M, sparsity_level=0.3)), "lem": LEM(M, 5, dt=0.5)}
+
+
+@pytest.mark.parametrize("name", ["cfc", "wired_cfc", "ltc", "lem"])
+def test_streaming_equals_whole_sequence_and_padding_is_ignored(name):
+    layer = _layers()[name].double()
+    x, dt = (v.double() for v in _inputs())
+    whole, last = layer(x, dt=dt)
+    state, steps = layer.initial_state(B, dtype=torch.float64), []
+    for t in range(L):
+        y_t, state = layer.step(x[:, t], state, dt[:, t])
+        steps.append(y_t)
+    torch.testing.assert_close(torch.stack(steps, 1), whole, rtol=1e-12, atol=1e-12)
+    for a, b in zip(state, last, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    # padding: append 3 garbage steps masked out; outputs at valid steps and the final state are unchanged
+    pad = torch.randn(B, 3, M, dtype=torch.float64)
+    mask = torch.ones(B, L + 3, dtype=torch.bool)
+    mask[:, L:] = False
+    padded, last_p = layer(torch.cat([x, pad], 1), dt=torch.cat([dt, torch.ones(B, 3, dtype=torch.float64)], 1),
+                           mask=mask)
+    torch.testing.assert_close(padded[:, :L], whole, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(last_p[0], last[0], rtol=1e-12, atol=1e-12)
+
+
+def test_ltc_fused_solver_converges_to_torchdiffeq():
+    torch.manual_seed(6)
+    fused = LTC(M, 5).double()
+    exact = LTC(M, 5, solver="dopri5", solver_options={"rtol": 1e-10, "atol": 1e-10}).double()
+    exact.load_state_dict(fused.state_dict())
+    x, dt = (v.double() for v in _inputs())
+    reference, _ = exact(x, dt=dt * 3)
+    errors = []
+    for unfolds in (1, 4, 16, 64):
+        fused.ode_unfolds = unfolds
+        errors.append((fused(x, dt=dt * 3)[0] - reference).abs().max().item())
+    assert all(b < a for a, b in zip(errors, errors[1:], strict=False)), errors
+    assert errors[-1] < 0.05 * errors[0], errors
+
+
+def test_ltc_adjoint_gradients_equal_direct():
+    torch.manual_seed(7)
+    direct = LTC(M, 4, solver="dopri5", solver_options={"rtol": 1e-10, "atol": 1e-10}).double()
+    adjoint = LTC(M, 4, solver="dopri5", solver_options={"rtol": 1e-10, "atol": 1e-10}, adjoint=True).double()
+    adjoint.load_state_dict(direct.state_dict())
+    x, dt = (v.double()[:, :3] for v in _inputs())
+    grads = []
+    for layer in (direct, adjoint):
+        layer.zero_grad()
+        layer(x, dt=dt)[0].square().sum().backward()
+        grads.append({k: p.grad.clone() for k, p in layer.named_parameters()})
+    for k in grads[0]:
+        torch.testing.assert_close(grads[1][k], grads[0][k], rtol=1e-6, atol=1e-8)
+
+
+def test_wirings_round_trip_and_masks():
+    for w in (FullyConnected(5, 3, output_dim=2, self_connections=False), Random(6, 2, sparsity_level=0.5, seed=3),
+              AutoNCP(12, 3, input_dim=4, sparsity_level=0.6)):
+        again = wiring_from_config(w.get_config())
+        assert (again.adjacency == w.adjacency).all() and (again.sensory_adjacency == w.sensory_adjacency).all()
+        assert again.layers == w.layers and again.output_dim == w.output_dim
+    sparse = Random(4, 2, seed=9)
+    explicit = wiring_from_config(Wiring.get_config(sparse))  # the explicit-matrix form of any wiring
+    assert type(explicit) is Wiring and (explicit.adjacency == sparse.adjacency).all()
+    assert int(np.abs(Random(10, 2, sparsity_level=0.5).adjacency).sum()) == 50
+    ltc = LTC(3, AutoNCP(10, 2, 3))
+    masked = torch.nn.functional.softplus(ltc.w) * ltc.sparsity_mask
+    assert (masked[ltc.sparsity_mask == 0] == 0).all() and ltc.d_out == 2
+    with pytest.raises(ValueError, match="output_size"):
+        AutoNCP(4, 3, 2)
+    with pytest.raises(ValueError, match="entries"):
+        Wiring(np.full((2, 2), 2), np.zeros((1, 2)), 1)
+
+
+def test_stacked_backbone_and_bad_arguments():
+    backbone = RecurrentBackbone([CfC(M, 6, backbone_units=8), LEM(6, 5)])
+    x, dt = _inputs()
+    assert backbone(x, dt=dt).shape == (B, L, 5)
+    with pytest.raises(ValueError, match="input_size"):
+        RecurrentBackbone([CfC(M, 6), LEM(5, 5)])
+    with pytest.raises(ValueError, match="mode"):
+        CfC(M, 4, mode="fast")
+    with pytest.raises(ValueError, match="dt"):
+        LEM(M, 4, dt=0.0)
+    with pytest.raises(ValueError, match="input_dim"):
+        LTC(M, FullyConnected(4, input_dim=M + 1))

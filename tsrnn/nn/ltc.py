@@ -1,0 +1,199 @@
+r"""LTC: liquid time-constant networks (Hasani, Lechner, Amini, Rus & Grosu, AAAI 2021), conductance form.
+
+Neuron ``j``'s potential ``v_j`` follows, with synapse activations ``s_ij = sigmoid(sigma_ij (v_i - mu_ij))``
+from neuron ``i`` and ``s~_kj = sigmoid(sigma~_kj (u_k - mu~_kj))`` from (affinely mapped) input ``k``::
+
+    c_j dv_j/dt = g_j (e_j - v_j) + sum_i W_ij s_ij (E_ij - v_j) + sum_k W~_kj s~_kj (E~_kj - v_j)
+
+``c``, ``g``, ``W``, ``W~`` are kept positive by softplus; ``W`` and ``W~`` are masked by the wiring, whose
+polarities initialize the reversal potentials ``E``, ``E~``. Dividing by ``c`` gives the paper's
+``dx/dt = -(1/tau + f) x + f A`` form (with different ``f`` in the two terms; ncps #57).
+
+Solvers, per observation of elapsed time ``dt`` (the input held constant):
+
+- ``"fused"`` (default): the paper's fused semi-implicit Euler step, ``ode_unfolds`` times with
+  ``Delta = dt / ode_unfolds``::
+
+      v <- (c/Delta v + g e + sum W s E + sum W~ s~ E~) / (c/Delta + g + sum W s + sum W~ s~ + eps)
+
+  unconditionally stable (positive denominator).
+- any torchdiffeq method (``"dopri5"``, ``"rk4"``, ``"euler"``, ...): the ODE above solved over
+  ``[0, dt]`` per sample (as ``dv/ds = dt f(v)`` on ``s in [0, 1]``, so a batch may mix gaps), optionally with
+  the adjoint method.
+
+The output is the first ``output_dim`` (motor) neurons, mapped affinely. Speed: the input mapping and the
+sensory sums depend on the input only and run for all steps at once; the positive, masked weights are
+computed once per sequence, not per step.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tsrnn.nn.recurrent import LSTMMemory, RecurrentLayer
+from tsrnn.nn.wirings import FullyConnected, Wiring
+
+#: Uniform initialization ranges (ncps' defaults).
+INIT_RANGES = {"gleak": (0.001, 1.0), "vleak": (-0.2, 0.2), "cm": (0.4, 0.6), "w": (0.001, 1.0), "sigma": (3.0, 8.0),
+               "mu": (0.3, 0.8), "sensory_w": (0.001, 1.0), "sensory_sigma": (3.0, 8.0), "sensory_mu": (0.3, 0.8)}
+MAPPINGS = ("affine", "linear", None)
+#: Parameters the vector field reads directly (the sensory ones enter through the precomputed sensory sums).
+FIELD_PARAMS = ("gleak", "vleak", "cm", "sigma", "mu", "w", "erev")
+#: Elements of the (B, chunk, inputs, units) sensory tensor computed at once.
+SENSORY_CHUNK = 1 << 22
+
+
+class LTC(RecurrentLayer):
+    """An LTC layer over sequences.
+
+    Parameters
+    ----------
+    input_size : int
+    units : int or Wiring
+        Neurons (fully connected, all of them motor neurons) or a wiring with ``input_dim == input_size``.
+    ode_unfolds : int
+        Fused solver steps per observation.
+    epsilon : float
+        Added to the fused step's denominator.
+    input_mapping, output_mapping : {"affine", "linear", None}
+        Per-channel scale (and shift) of the inputs and of the motor outputs.
+    mixed_memory : bool
+        An LSTM memory update before every LTC update (state ``(v, c)``).
+    solver : str
+        ``"fused"`` or a torchdiffeq method name.
+    solver_options : dict, optional
+        Passed to ``torchdiffeq.odeint`` (``rtol``, ``atol``, ``options``).
+    adjoint : bool
+        Use ``torchdiffeq.odeint_adjoint`` (O(1) memory in the number of solver steps).
+
+    Examples
+    --------
+    >>> import torch
+    >>> y, (v,) = LTC(3, 6)(torch.randn(2, 5, 3), dt=torch.rand(2, 5) + 0.5)
+    >>> y.shape, v.shape
+    (torch.Size([2, 5, 6]), torch.Size([2, 6]))
+    """
+
+    def __init__(self, input_size, units, ode_unfolds=6, epsilon=1e-8, input_mapping="affine", output_mapping="affine",
+                 mixed_memory=False, solver="fused", solver_options=None, adjoint=False):
+        super().__init__()
+        wiring = units if isinstance(units, Wiring) else FullyConnected(int(units), input_size)
+        if wiring.input_dim != input_size:
+            raise ValueError(f"the wiring has input_dim {wiring.input_dim}, the layer input_size {input_size}")
+        for name, value in (("input_mapping", input_mapping), ("output_mapping", output_mapping)):
+            if value not in MAPPINGS:
+                raise ValueError(f"{name} must be one of {MAPPINGS}, got {value!r}")
+        if int(ode_unfolds) < 1:
+            raise ValueError(f"ode_unfolds must be >= 1, got {ode_unfolds}")
+        self.wiring, self.input_size, self.units, self.d_out = wiring, input_size, wiring.units, wiring.output_dim
+        self.ode_unfolds, self.epsilon, self.solver = int(ode_unfolds), epsilon, solver
+        self.solver_options, self.adjoint = dict(solver_options or {}), adjoint
+        self.input_mapping, self.output_mapping = input_mapping, output_mapping
+        N, M = self.units, input_size
+        for name, shape in (("gleak", (N,)), ("vleak", (N,)), ("cm", (N,)), ("sigma", (N, N)), ("mu", (N, N)),
+                            ("w", (N, N)), ("sensory_sigma", (M, N)), ("sensory_mu", (M, N)), ("sensory_w", (M, N))):
+            low, high = INIT_RANGES[name]
+            self.register_parameter(name, nn.Parameter(torch.rand(shape) * (high - low) + low))
+        self.erev = nn.Parameter(torch.as_tensor(wiring.adjacency, dtype=torch.float32).clone())
+        self.sensory_erev = nn.Parameter(torch.as_tensor(wiring.sensory_adjacency, dtype=torch.float32).clone())
+        self.register_buffer("sparsity_mask", torch.as_tensor(wiring.adjacency, dtype=torch.float32).abs())
+        self.register_buffer("sensory_sparsity_mask", torch.as_tensor(wiring.sensory_adjacency, dtype=torch.float32).abs())
+        self.input_w = nn.Parameter(torch.ones(M)) if input_mapping else None
+        self.input_b = nn.Parameter(torch.zeros(M)) if input_mapping == "affine" else None
+        self.output_w = nn.Parameter(torch.ones(self.d_out)) if output_mapping else None
+        self.output_b = nn.Parameter(torch.zeros(self.d_out)) if output_mapping == "affine" else None
+        self.memory = LSTMMemory(input_size, N) if mixed_memory else None
+
+    def _map_inputs(self, x):
+        if self.input_w is not None:
+            x = x * self.input_w
+        return x if self.input_b is None else x + self.input_b
+
+    def project_inputs(self, x):
+        """Sensory numerator and denominator sums for all steps, (B, L, 2N) (plus the LSTM input map)."""
+        u = self._map_inputs(x)
+        w = F.softplus(self.sensory_w) * self.sensory_sparsity_mask
+        we = w * self.sensory_erev
+        n_batch, length, M = u.shape
+        step = max(1, SENSORY_CHUNK // max(1, n_batch * M * self.units))
+        parts = []
+        for start in range(0, length, step):
+            s = torch.sigmoid(self.sensory_sigma * (u[:, start : start + step, :, None] - self.sensory_mu))
+            parts.append(torch.cat([(s * we).sum(2), (s * w).sum(2)], dim=-1))
+        p = torch.cat(parts, dim=1)
+        return p if self.memory is None else torch.cat([p, self.memory.project_inputs(x)], dim=-1)
+
+    def prepare(self):
+        w = F.softplus(self.w) * self.sparsity_mask
+        return {"w": w, "we": w * self.erev, "cm": F.softplus(self.cm), "gleak": F.softplus(self.gleak)}
+
+    def _synaptic(self, v, ctx):
+        """Recurrent numerator and denominator sums, (B, N) each."""
+        s = torch.sigmoid(self.sigma * (v[:, :, None] - self.mu))  # (B, N_pre, N_post)
+        return (s * ctx["we"]).sum(1), (s * ctx["w"]).sum(1)
+
+    def vector_field(self, v, sensory, ctx):
+        """``dv/dt`` of the LTC ODE at potentials ``v`` (B, N) with the step's sensory sums (B, 2N)."""
+        num, den = self._synaptic(v, ctx)
+        sens_num, sens_den = sensory.chunk(2, dim=-1)
+        return (ctx["gleak"] * (self.vleak - v) + num + sens_num - (den + sens_den) * v) / ctx["cm"]
+
+    def cell(self, p_t, state, dt_t, ctx):
+        v = state[0]
+        if self.memory is not None:
+            v, c = self.memory(p_t[:, 2 * self.units :], v, state[1])
+            p_t = p_t[:, : 2 * self.units]
+        dt = v.new_ones(v.shape[0], 1) if dt_t is None else dt_t.to(v.dtype)[:, None]
+        if self.solver == "fused":
+            v = self._fused(v, p_t, dt, ctx)
+        else:
+            v = self._odeint(v, p_t, dt, ctx)
+        return (v, c) if self.memory is not None else (v,)
+
+    def _fused(self, v, sensory, dt, ctx):
+        sens_num, sens_den = sensory.chunk(2, dim=-1)
+        cm_t = ctx["cm"] * self.ode_unfolds / dt  # c / Delta, (B, N)
+        leak = ctx["gleak"] * self.vleak
+        for _ in range(self.ode_unfolds):
+            num, den = self._synaptic(v, ctx)
+            v = (cm_t * v + leak + num + sens_num) / (cm_t + ctx["gleak"] + den + sens_den + self.epsilon)
+        return v
+
+    def _odeint(self, v, sensory, dt, ctx):
+        import torchdiffeq
+
+        # The adjoint method differentiates through adjoint_params only, each exactly once: the field derives
+        # its weights from the recurrent parameters at every evaluation, and the sensory sums (which carry
+        # the sensory parameters' gradients through the outer graph) are passed as they are.
+        func = _RescaledField(self, sensory, dt, None if self.adjoint else ctx)
+        span = torch.tensor([0.0, 1.0], dtype=v.dtype, device=v.device)
+        if self.adjoint:
+            params = tuple(getattr(self, name) for name in FIELD_PARAMS) + (sensory, dt)
+            return torchdiffeq.odeint_adjoint(func, v, span, method=self.solver,
+                                              adjoint_params=tuple(p for p in params if p.requires_grad),
+                                              **self.solver_options)[-1]
+        return torchdiffeq.odeint(func, v, span, method=self.solver, **self.solver_options)[-1]
+
+    def output(self, state):
+        y = state[0][:, : self.d_out]
+        if self.output_w is not None:
+            y = y * self.output_w
+        return y if self.output_b is None else y + self.output_b
+
+    def initial_state(self, batch_size, device=None, dtype=None):
+        zeros = torch.zeros(batch_size, self.units, device=device, dtype=dtype or torch.get_default_dtype())
+        return (zeros, zeros.clone()) if self.memory is not None else (zeros,)
+
+
+class _RescaledField(nn.Module):
+    """``dv/ds = dt f(v)`` on ``s in [0, 1]``: one solve covers per-sample gaps."""
+
+    def __init__(self, layer, sensory, dt, ctx):
+        super().__init__()
+        self.layer, self.sensory, self.dt, self.ctx = layer, sensory, dt, ctx
+
+    def forward(self, s, v):
+        ctx = self.layer.prepare() if self.ctx is None else self.ctx
+        return self.dt * self.layer.vector_field(v, self.sensory, ctx)
