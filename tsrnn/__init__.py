@@ -24,6 +24,15 @@ _LAZY = {
     "LSSLForecaster": "tsrnn.estimators.lssl",
     "LSSLClassifier": "tsrnn.estimators.lssl",
     "LSSLRegressor": "tsrnn.estimators.lssl",
+    "CfCForecaster": "tsrnn.estimators.cfc",
+    "CfCClassifier": "tsrnn.estimators.cfc",
+    "CfCRegressor": "tsrnn.estimators.cfc",
+    "LTCForecaster": "tsrnn.estimators.ltc",
+    "LTCClassifier": "tsrnn.estimators.ltc",
+    "LTCRegressor": "tsrnn.estimators.ltc",
+    "LEMForecaster": "tsrnn.estimators.lem",
+    "LEMClassifier": "tsrnn.estimators.lem",
+    "LEMRegressor": "tsrnn.estimators.lem",
     "SeasonalNaiveForecaster": "tsrnn.estimators.baselines",
     "load": "tsrnn.io",
 }
@@ -45,7 +54,10 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover -- mirrors the lazy exports for type checkers and IDEs
     from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+    from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
+    from tsrnn.estimators.lem import LEMClassifier, LEMForecaster, LEMRegressor
     from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
+    from tsrnn.estimators.ltc import LTCClassifier, LTCForecaster, LTCRegressor
     from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor
     from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
     from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor

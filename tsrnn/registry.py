@@ -18,6 +18,15 @@ ESTIMATORS = {
     "tsrnn.LSSLForecaster": "tsrnn.estimators.lssl:LSSLForecaster",
     "tsrnn.LSSLClassifier": "tsrnn.estimators.lssl:LSSLClassifier",
     "tsrnn.LSSLRegressor": "tsrnn.estimators.lssl:LSSLRegressor",
+    "tsrnn.CfCForecaster": "tsrnn.estimators.cfc:CfCForecaster",
+    "tsrnn.CfCClassifier": "tsrnn.estimators.cfc:CfCClassifier",
+    "tsrnn.CfCRegressor": "tsrnn.estimators.cfc:CfCRegressor",
+    "tsrnn.LTCForecaster": "tsrnn.estimators.ltc:LTCForecaster",
+    "tsrnn.LTCClassifier": "tsrnn.estimators.ltc:LTCClassifier",
+    "tsrnn.LTCRegressor": "tsrnn.estimators.ltc:LTCRegressor",
+    "tsrnn.LEMForecaster": "tsrnn.estimators.lem:LEMForecaster",
+    "tsrnn.LEMClassifier": "tsrnn.estimators.lem:LEMClassifier",
+    "tsrnn.LEMRegressor": "tsrnn.estimators.lem:LEMRegressor",
 }
 
 #: Which tasks each family supports.
@@ -30,6 +39,12 @@ FAMILIES = {
            "regression": "tsrnn.S4Regressor"},
     "LSSL": {"forecasting": "tsrnn.LSSLForecaster", "classification": "tsrnn.LSSLClassifier",
              "regression": "tsrnn.LSSLRegressor"},
+    "CfC": {"forecasting": "tsrnn.CfCForecaster", "classification": "tsrnn.CfCClassifier",
+            "regression": "tsrnn.CfCRegressor"},
+    "LTC": {"forecasting": "tsrnn.LTCForecaster", "classification": "tsrnn.LTCClassifier",
+            "regression": "tsrnn.LTCRegressor"},
+    "LEM": {"forecasting": "tsrnn.LEMForecaster", "classification": "tsrnn.LEMClassifier",
+            "regression": "tsrnn.LEMRegressor"},
 }
 
 

@@ -2,16 +2,28 @@
 
 from tsrnn.estimators.base import BaseSequenceEstimator, SequenceClassifier, SequenceForecaster, SequenceRegressor
 from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
+from tsrnn.estimators.lem import LEMClassifier, LEMForecaster, LEMRegressor
 from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
+from tsrnn.estimators.ltc import LTCClassifier, LTCForecaster, LTCRegressor
 from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor
 from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
 from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
 
 __all__ = [
     "BaseSequenceEstimator",
+    "CfCClassifier",
+    "CfCForecaster",
+    "CfCRegressor",
+    "LEMClassifier",
+    "LEMForecaster",
+    "LEMRegressor",
     "LSSLClassifier",
     "LSSLForecaster",
     "LSSLRegressor",
+    "LTCClassifier",
+    "LTCForecaster",
+    "LTCRegressor",
     "S4Classifier",
     "S4DClassifier",
     "S4DForecaster",

@@ -240,13 +240,67 @@ class BaseSequenceEstimator(BaseEstimator):
         self.n_epochs_trained_ = len(self.history_)
 
 
+class StreamingMixin:
+    """Stateful streaming prediction for classifiers and regressors (families with a step mode)."""
+
+    def stream(self, X, times=None, reset=False):
+        """Predict from the next observations of ``n`` live series, carrying every series' state across calls.
+
+        The first call (or ``reset=True``) starts ``n`` new streams; later calls continue them, so the
+        prediction after the last step of a call equals :meth:`predict` on everything streamed so far.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_streams, n_new_steps, n_channels) or (n_streams, n_new_steps)
+            The next observations (equal length across streams; NaN marks a missing value).
+        times : array-like, shape (n_streams, n_new_steps), optional
+            Their observation times, continuing the times of earlier calls (required when fitted with times).
+        reset : bool, default=False
+            Forget the streams' state first.
+
+        Returns
+        -------
+        ndarray, shape (n_streams, n_new_steps) (classifier: labels) or (n_streams, n_new_steps[, n_targets])
+            The prediction after every new step.
+        """
+        import torch
+
+        check_is_fitted(self)
+        panel = attach_times(check_panel(X, name="X", n_channels=self.n_features_in_), times)
+        self._check_times_allowed(times)
+        if not panel.equal_length:
+            raise ValueError("X must hold equal-length chunks in stream(): one new block of steps per stream")
+        state = None if reset else getattr(self, "stream_state_", None)
+        if state is not None and state["n"] != panel.n_samples:
+            raise ValueError(f"X has {panel.n_samples} streams but the running streams are {state['n']}; "
+                             "pass reset=True to start new ones")
+        if getattr(self, "module_", True) is None:  # a classifier fitted on one class
+            return np.full(panel.values.shape[:2], self.classes_[0])
+        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+        dt = inputs["dt"]
+        if dt is not None and state is not None and state["last_time"] is not None:
+            dt[:, 0] = (panel.times[:, 0] - state["last_time"]) / self.time_unit_
+        net = self._stream_network()
+        with torch.no_grad():
+            out, net_state = net.stream(torch.as_tensor(inputs["x"]), None if dt is None else torch.as_tensor(dt),
+                                        None if state is None else state["net"])
+        self.stream_state_ = {"n": panel.n_samples, "net": net_state,
+                              "last_time": None if panel.times is None else panel.times[:, -1].copy()}
+        return self._decode_stream(out.double().numpy())
+
+    def _stream_network(self):
+        if getattr(self, "module_", None) is None or not hasattr(self.module_.backbone, "step"):
+            raise NotImplementedError(f"{type(self).__name__} has no streaming (step) mode")
+        return self.module_
+
+
 def _pooling_net(est, n_outputs):
     from tsrnn.nn.heads import SequencePoolingNet
 
     return SequencePoolingNet(est._build_backbone(est._n_inputs()), n_outputs, pooling=est.pooling)
 
 
-class SequenceClassifier(ClassifierMixin, BaseSequenceEstimator):
+class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator):
     """Base for sequence classifiers: ``fit(X, y, times=None)``, ``predict``, ``predict_proba``, ``score``
     (accuracy)."""
 
@@ -306,6 +360,9 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceEstimator):
             raise ValueError(f"y contains labels not seen during fit: {unseen.tolist()[:10]}")
         return accuracy_score(y, self.predict(X, times), sample_weight=sample_weight)
 
+    def _decode_stream(self, logits):
+        return self.classes_[np.argmax(logits, axis=-1)]
+
     def _fitted_state(self):
         state = super()._fitted_state()
         state["classes_"] = self.classes_.tolist()
@@ -319,7 +376,7 @@ class SequenceClassifier(ClassifierMixin, BaseSequenceEstimator):
         return _pooling_net(self, len(self.classes_)) if len(self.classes_) > 1 else None
 
 
-class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
+class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
     """Base for sequence regressors: ``fit(X, y, times=None)``, ``predict``, ``score`` (R^2). Targets are
     standardized internally."""
 
@@ -369,6 +426,10 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
         from sklearn.metrics import r2_score
 
         return r2_score(y, self.predict(X, times), sample_weight=sample_weight)
+
+    def _decode_stream(self, out):
+        out = out * self.y_scale_ + self.y_mean_
+        return out[..., 0] if self.y_ndim_ == 1 else out
 
     def _fitted_state(self):
         state = super()._fitted_state()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tsrnn.estimators._ssm import SSM_PARAMS, SSM_PARAMS_DOC, SSMFamily, estimator_doc
+from tsrnn.estimators._docs import estimator_doc
+from tsrnn.estimators._ssm import SSM_PARAMS, SSM_PARAMS_DOC, SSMFamily
 from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
 
 TASKS = ("forecasting", "classification", "regression")

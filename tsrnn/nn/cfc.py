@@ -103,11 +103,12 @@ class CfCCell(nn.Module):
             z = F.linear(z, ctx["heads"], self.heads.bias)
         if self.mode == "pure":
             return -self.A * torch.exp(-ts * (self.w_tau.abs() + z.abs())) * z + self.A
-        ff1, ff2, t_a, t_b = z.chunk(4, dim=-1)
-        gate = torch.sigmoid(t_a * ts + t_b)
+        n = self.hidden_size
+        ff1, ff2 = torch.tanh(z[:, : 2 * n]).chunk(2, dim=-1)
+        gate = torch.sigmoid(torch.addcmul(z[:, 3 * n :], z[:, 2 * n : 3 * n], ts))
         if self.mode == "no_gate":
-            return torch.tanh(ff1) + gate * torch.tanh(ff2)
-        return torch.tanh(ff1) * (1.0 - gate) + gate * torch.tanh(ff2)
+            return torch.addcmul(ff1, gate, ff2)
+        return torch.lerp(ff1, ff2, gate)  # ff1 (1 - gate) + gate ff2
 
 
 class CfC(RecurrentLayer):

@@ -56,6 +56,35 @@ class SequencePoolingNet(nn.Module):
         pooled = masked_mean(z, mask) if self.pooling == "mean" else last_valid(z, mask)
         return self.head(pooled)
 
+    def initial_stream_state(self, batch_size: int, device=None) -> tuple:
+        """State of :meth:`stream` before the first step: backbone state, running feature sum, step count."""
+        zeros = torch.zeros(batch_size, self.backbone.d_model, device=device)
+        return self.backbone.initial_state(batch_size, device), zeros, zeros.new_zeros(batch_size, 1)
+
+    def stream(self, x, dt=None, state=None):
+        """Run the next steps of ``B`` streams one step at a time, carrying the state across calls.
+
+        Parameters
+        ----------
+        x : Tensor, shape (B, T, C)
+        dt : Tensor, shape (B, T), optional
+        state : tuple, optional
+            From :meth:`initial_stream_state` or a previous call.
+
+        Returns
+        -------
+        outputs : Tensor, shape (B, T, n_outputs)
+            The head's output after every step: what :meth:`forward` returns for the stream up to that step.
+        state : tuple
+        """
+        backbone_state, total, count = self.initial_stream_state(x.shape[0], x.device) if state is None else state
+        outputs = []
+        for t in range(x.shape[1]):
+            z, backbone_state = self.backbone.step(x[:, t], backbone_state, None if dt is None else dt[:, t])
+            total, count = total + z, count + 1
+            outputs.append(self.head(total / count if self.pooling == "mean" else z))
+        return torch.stack(outputs, dim=1), (backbone_state, total, count)
+
 
 class DirectForecastNet(nn.Module):
     """Direct multi-horizon forecaster: encode the lookback window, map the last features to all steps.

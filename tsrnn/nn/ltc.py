@@ -126,13 +126,16 @@ class LTC(RecurrentLayer):
         return p if self.memory is None else torch.cat([p, self.memory.project_inputs(x)], dim=-1)
 
     def prepare(self):
-        w = F.softplus(self.w) * self.sparsity_mask
-        return {"w": w, "we": w * self.erev, "cm": F.softplus(self.cm), "gleak": F.softplus(self.gleak)}
+        w = (F.softplus(self.w) * self.sparsity_mask).t()  # laid out (N_post, N_pre): sums run along memory
+        return {"w": w.contiguous(), "we": (w * self.erev.t()).contiguous(), "sigma": self.sigma.t().contiguous(),
+                "neg_sigma_mu": -(self.sigma * self.mu).t().contiguous(), "cm": F.softplus(self.cm),
+                "gleak": F.softplus(self.gleak)}
 
     def _synaptic(self, v, ctx):
-        """Recurrent numerator and denominator sums, (B, N) each."""
-        s = torch.sigmoid(self.sigma * (v[:, :, None] - self.mu))  # (B, N_pre, N_post)
-        return (s * ctx["we"]).sum(1), (s * ctx["w"]).sum(1)
+        """Recurrent numerator and denominator sums ``sum_i W_ij s_ij E_ij`` and ``sum_i W_ij s_ij``, (B, N) each,
+        with ``s_ij = sigmoid(sigma_ij v_i - sigma_ij mu_ij)`` held as (B, N_post j, N_pre i)."""
+        s = torch.sigmoid(torch.addcmul(ctx["neg_sigma_mu"], ctx["sigma"], v[:, None, :]))
+        return (s * ctx["we"]).sum(-1), (s * ctx["w"]).sum(-1)
 
     def vector_field(self, v, sensory, ctx):
         """``dv/dt`` of the LTC ODE at potentials ``v`` (B, N) with the step's sensory sums (B, 2N)."""

@@ -72,15 +72,17 @@ class RecurrentLayer(nn.Module):
             The state after the last step.
         """
         n_batch, length, _ = x.shape
-        p = self.project_inputs(x)
+        # unbind once: indexing p[:, t] would make every step's backward allocate a full (B, L, P) gradient
+        p = self.project_inputs(x).unbind(1)
+        gaps = [None] * length if dt is None else dt.unbind(1)
+        keeps = None if mask is None else mask[:, :, None].unbind(1)
         ctx = self.prepare()
         state = self.initial_state(n_batch, x.device, x.dtype) if h0 is None else tuple(h0)
         outputs = []
         for t in range(length):
-            new = self.cell(p[:, t], state, None if dt is None else dt[:, t], ctx)
-            if mask is not None:
-                keep = mask[:, t, None]
-                new = tuple(torch.where(keep, n, s) for n, s in zip(new, state, strict=True))
+            new = self.cell(p[t], state, gaps[t], ctx)
+            if keeps is not None:
+                new = tuple(torch.where(keeps[t], n, s) for n, s in zip(new, state, strict=True))
             state = new
             outputs.append(self.output(state))
         return torch.stack(outputs, dim=1), state

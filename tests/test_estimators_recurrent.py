@@ -1,0 +1,100 @@
+"""Estimators of the step-wise recurrent families (CfC, LTC, LEM): fit/predict on every task, stateful
+streaming equal to whole-sequence prediction, wirings, save/load, parameter validation."""
+
+import numpy as np
+import pytest
+
+import tsrnn
+from tsrnn import (
+    CfCClassifier,
+    CfCForecaster,
+    CfCRegressor,
+    LEMClassifier,
+    LEMForecaster,
+    LEMRegressor,
+    LTCClassifier,
+    LTCForecaster,
+    LTCRegressor,
+)
+
+SMALL = {"CfC": dict(units=6, backbone_units=8), "LTC": dict(units=5), "LEM": dict(units=6)}
+
+
+def _small(cls, **kw):
+    family = next(k for k in SMALL if cls.__name__.startswith(k))
+    return cls(**SMALL[family], max_epochs=2, random_state=0, **kw)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((24, 12, 2))
+    times = np.cumsum(rng.uniform(0.3, 1.7, size=(24, 12)), axis=1)
+    return X, (X[:, :, 0].sum(1) > 0).astype(int), times
+
+
+@pytest.mark.parametrize("cls", [CfCClassifier, LTCClassifier, LEMClassifier, CfCRegressor, LTCRegressor, LEMRegressor],
+                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize("pooling", ["last", "mean"])
+@pytest.mark.parametrize("with_times", [False, True], ids=["regular", "times"])
+def test_streaming_equals_whole_sequence(cls, pooling, with_times, panel):
+    X, y, times = panel
+    t = times if with_times else None
+    target = y if "Classifier" in cls.__name__ else X[:, :, 1].sum(1)
+    est = _small(cls, pooling=pooling).fit(X, target, times=t)
+    first = est.stream(X[:, :5], times=None if t is None else t[:, :5], reset=True)
+    rest = est.stream(X[:, 5:], times=None if t is None else t[:, 5:])
+    assert first.shape == (24, 5) and rest.shape == (24, 7)
+    if "Classifier" in cls.__name__:
+        assert (rest[:, -1] == est.predict(X, times=t)).all()
+        assert (first[:, -1] == est.predict(X[:, :5], times=None if t is None else t[:, :5])).all()
+    else:
+        np.testing.assert_allclose(rest[:, -1], est.predict(X, times=t), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="reset=True"):
+        est.stream(X[:3, :2])
+
+
+@pytest.mark.parametrize("cls", [CfCForecaster, LTCForecaster, LEMForecaster], ids=lambda c: c.__name__)
+def test_forecasters_fit_predict(cls):
+    y = np.sin(np.arange(160) / 6.0)[:, None] * [1.0, 0.5]
+    f = _small(cls, lookback=16, horizon=4).fit(y)
+    assert f.predict().shape == (4, 2)
+    assert np.isfinite(f.score(y[-40:-4], y[-4:]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: CfCClassifier(units=12, wiring="ncp", max_epochs=1, random_state=0),
+    lambda: CfCClassifier(units=6, backbone_units=8, mixed_memory=True, mode="no_gate", max_epochs=1, random_state=0),
+    lambda: LTCClassifier(units=10, wiring="ncp", max_epochs=1, random_state=0),
+    lambda: LTCClassifier(units=4, solver="rk4", max_epochs=1, random_state=0),
+    lambda: LEMClassifier(units=4, n_layers=2, dt=0.5, max_epochs=1, random_state=0),
+], ids=["cfc_ncp", "cfc_mixed_nogate", "ltc_ncp", "ltc_rk4", "lem_stacked"])
+def test_variants_save_load_round_trip(make, panel, tmp_path):
+    X, y, times = panel
+    est = make().fit(X, y, times=times)
+    est.save(tmp_path / "m")
+    again = tsrnn.load(tmp_path / "m")
+    np.testing.assert_allclose(again.predict_proba(X, times=times), est.predict_proba(X, times=times), rtol=1e-6)
+
+
+def test_wired_layers_output_motor_neurons():
+    est = LTCClassifier(units=12, wiring="ncp", max_epochs=1, random_state=0)
+    X = np.random.default_rng(1).standard_normal((8, 6, 3))
+    est.fit(X, np.arange(8) % 2)
+    layer = est.module_.backbone.layers[0]
+    assert layer.d_out == 3 and layer.wiring.units == 12  # AutoNCP with units // 4 motor neurons
+
+
+@pytest.mark.parametrize("cls, params, match", [
+    (CfCClassifier, dict(mode="fast"), "mode"),
+    (CfCClassifier, dict(wiring="star"), "wiring"),
+    (CfCClassifier, dict(backbone_layers=-1), "backbone_layers"),
+    (LTCClassifier, dict(ode_unfolds=0), "ode_unfolds"),
+    (LTCClassifier, dict(solver=3), "solver"),
+    (LEMClassifier, dict(dt=0.0), "dt"),
+    (LEMClassifier, dict(units=0), "units"),
+], ids=lambda v: str(v) if isinstance(v, str) else None)
+def test_bad_params(cls, params, match, panel):
+    X, y, _ = panel
+    with pytest.raises((ValueError, TypeError), match=match):
+        cls(max_epochs=1, **params).fit(X, y)

@@ -1,0 +1,43 @@
+"""Numpydoc docstrings of concrete estimators, assembled from the family, task and training parameter docs."""
+
+from __future__ import annotations
+
+from tsrnn.estimators.base import TRAINING_PARAMS_DOC
+
+POOLING_DOC = 'pooling : {"mean", "last"}, default="mean"\n    Pooling of the features over time.\n'
+FORECAST_DOC = (
+    "lookback : int, default=96\nhorizon : int, default=24\nstride : int, default=1\n    Step between training "
+    "windows.\ninstance_norm : bool, default=True\n    Standardize every input window per channel and undo it on the "
+    "forecast.\nchannel_independent : bool, default=True\n    Encode every channel as its own univariate series with "
+    "shared weights (as in PatchTST / CycleNet); False mixes channels in the input layer.\n"
+)
+
+_TEMPLATE = """{title}
+
+{summary}
+
+Parameters
+----------
+{family}{task}{training}
+Attributes
+----------
+module_ : torch.nn.Module
+    The trained network (on the CPU).
+n_features_in_ : int
+    Channels of the training data.
+history_ : list of dict
+    Per-epoch ``train_loss`` (and ``val_loss`` with early stopping).
+{attrs}
+Examples
+--------
+{example}
+"""
+
+
+def estimator_doc(title, summary, family_doc, task, example):
+    """Numpydoc docstring of a concrete estimator; ``task`` is "classifier", "regressor" or "forecaster"."""
+    task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
+    attrs = {"classifier": "classes_ : ndarray\n    Class labels.\n",
+             "forecaster": "scaler_ : ChannelScaler\n    Per-channel statistics of the training series.\n"}.get(task, "")
+    return _TEMPLATE.format(title=title, summary=summary, family=family_doc, task=task_doc,
+                            training=TRAINING_PARAMS_DOC, attrs=attrs, example=example)

@@ -1,0 +1,44 @@
+"""Hyperparameters shared by the step-wise recurrent families (CfC, LTC, LEM)."""
+
+from __future__ import annotations
+
+from tsrnn.estimators.base import _check_param
+
+RECURRENT_PARAMS = {"units": 64, "n_layers": 1, "dropout": 0.0}
+
+RECURRENT_PARAMS_DOC = """\
+units : int, default=64
+    Hidden units per layer.
+n_layers : int, default=1
+    Stacked layers, each reading the previous one's outputs.
+dropout : float, default=0.0
+    Dropout between layers.
+"""
+
+
+class RecurrentFamily:
+    """Mixin: shared recurrent hyperparameters, their validation and the stacked backbone."""
+
+    _family_params = RECURRENT_PARAMS
+
+    def _validate_family_params(self):
+        _check_param("units", self.units, int, 1)
+        _check_param("n_layers", self.n_layers, int, 1)
+        _check_param("dropout", self.dropout, float, 0, 1)
+
+    def _build_layer(self, input_size: int, layer_index: int):
+        """One recurrent layer (override)."""
+        raise NotImplementedError
+
+    def _build_backbone(self, n_inputs):
+        from tsrnn.nn.recurrent import RecurrentBackbone
+
+        layers = []
+        for i in range(self.n_layers):
+            layers.append(self._build_layer(n_inputs if i == 0 else layers[-1].d_out, i))
+        return RecurrentBackbone(layers, dropout=self.dropout)
+
+    @classmethod
+    def _test_params(cls) -> dict:
+        """Tiny configuration used by the conformance suites."""
+        return dict(units=4, max_epochs=1, batch_size=64, random_state=0)
