@@ -4,9 +4,13 @@
   Informer/CycleNet split and train-only scaling.
 - :func:`load_classification`: UCR/UEA sets that sktime bundles offline, in tsrnn's panel layout
   ``(n_samples, n_timepoints, n_channels)`` (or a list of arrays for unequal lengths).
+- :func:`etth1_irregular_queries`, :func:`irregular_classification`: irregularly sampled versions of those,
+  deterministic by seed, with the interpolation baseline on the regular grid.
 """
 
 from tsrnn.datasets.classification import CLASSIFICATION_SETS, load_classification
 from tsrnn.datasets.ett import ETT_SPLITS, ett_windows, load_etth1
+from tsrnn.datasets.irregular import etth1_irregular_queries, irregular_classification
 
-__all__ = ["CLASSIFICATION_SETS", "ETT_SPLITS", "ett_windows", "load_classification", "load_etth1"]
+__all__ = ["CLASSIFICATION_SETS", "ETT_SPLITS", "etth1_irregular_queries", "ett_windows", "irregular_classification",
+           "load_classification", "load_etth1"]

@@ -68,3 +68,40 @@ def test_unequal_length_set_is_a_list():
     X, y = load_classification("JapaneseVowels")
     assert isinstance(X, list) and len(X) == len(y) == 270 and X[0].shape[1] == 12
     assert len({x.shape[0] for x in X}) > 1
+
+
+def test_irregular_recipes():
+    from tsrnn.data.irregular import drop_steps, drop_values, to_regular_grid
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 40, 3))
+    series, times = drop_steps(X, 0.3, rng)
+    for x, t, full in zip(series, times, X, strict=True):
+        assert len(x) == len(t) >= 2 and (np.diff(t) > 0).all()
+        np.testing.assert_array_equal(x, full[t.astype(int)])  # kept rows are the original rows at those times
+    blanked = drop_values(series, 0.5, rng)
+    assert all((~np.isnan(b)).any(axis=1).all() for b in blanked)  # never a whole step
+    assert 0.3 < np.mean([np.isnan(b).mean() for b in blanked]) < 0.6
+    grid = to_regular_grid([np.array([[0.0, np.nan], [4.0, 1.0]])], [np.array([1.0, 3.0])], np.arange(5.0))[0]
+    np.testing.assert_allclose(grid, [[0, 1], [0, 1], [2, 1], [4, 1], [4, 1]])  # held before / after, NaN skipped
+    with pytest.raises(ValueError, match="keep"):
+        drop_steps(X, 0.0, rng)
+
+
+def test_irregular_datasets_are_deterministic_and_aligned():
+    from tsrnn.datasets import etth1_irregular_queries, irregular_classification, load_etth1
+
+    a, b = etth1_irregular_queries("val", 6, seed=3), etth1_irregular_queries("val", 6, seed=3)
+    assert all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a["X"], b["X"], strict=True))
+    for x, t, g, h in zip(a["X"], a["times"], a["X_grid"], a["horizon"], strict=True):
+        assert np.isnan(x[-1]).all() and t[-1] == 95 + h and len(g) == 96 + h
+    # the target is the scaled HUFL value at the query hour; kept rows are the rows at their hours
+    val = load_etth1()["val"]
+    np.testing.assert_allclose(a["y"], val[a["start"] + 95 + a["horizon"], 0])
+    for x, t, s in zip(a["X"], a["times"], a["start"], strict=True):
+        observed = ~np.isnan(x[:-1])
+        np.testing.assert_allclose(x[:-1][observed], val[s + t[:-1].astype(int)][observed])
+    jv = irregular_classification("JapaneseVowels", "test", seed=0)
+    assert len(jv["X"]) == len(jv["y"]) == len(jv["X_grid"])
+    with pytest.raises(ValueError, match="target"):
+        etth1_irregular_queries("val", 2, target="XYZ")

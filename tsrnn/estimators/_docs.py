@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tsrnn.estimators.base import TRAINING_PARAMS_DOC
 
 POOLING_DOC = 'pooling : {"mean", "last"}, default="mean"\n    Pooling of the features over time.\n'
@@ -34,10 +36,14 @@ Examples
 """
 
 
-def estimator_doc(title, summary, family_doc, task, example):
-    """Numpydoc docstring of a concrete estimator; ``task`` is "classifier", "regressor" or "forecaster"."""
+def estimator_doc(title, summary, family_doc, task, example, training_defaults=None):
+    """Numpydoc docstring of a concrete estimator; ``task`` is "classifier", "regressor" or "forecaster";
+    ``training_defaults`` (name -> value) are the family's own defaults of training parameters."""
     task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
+    training = TRAINING_PARAMS_DOC
+    for name, value in (training_defaults or {}).items():
+        training = re.sub(rf"^{name} : (.*), default=.*$", rf"{name} : \g<1>, default={value!r}", training, flags=re.M)
     attrs = {"classifier": "classes_ : ndarray\n    Class labels.\n",
              "forecaster": "scaler_ : ChannelScaler\n    Per-channel statistics of the training series.\n"}.get(task, "")
     return _TEMPLATE.format(title=title, summary=summary, family=family_doc, task=task_doc,
-                            training=TRAINING_PARAMS_DOC, attrs=attrs, example=example)
+                            training=training, attrs=attrs, example=example)

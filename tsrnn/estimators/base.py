@@ -101,7 +101,9 @@ def estimator(registry_name: str):
     parameter tables and record the stable registry name used by save/load."""
 
     def wrap(cls):
-        cls.__init__ = make_init({**cls._family_params, **cls._task_params, **TRAINING_PARAMS})
+        params = {**cls._family_params, **cls._task_params, **TRAINING_PARAMS}
+        params.update(cls._training_defaults)  # a family's own defaults of training parameters
+        cls.__init__ = make_init(params)
         cls._registry_name = registry_name
         return cls
 
@@ -114,6 +116,8 @@ class BaseSequenceEstimator(BaseEstimator):
 
     _family_params: dict = {}
     _task_params: dict = {}
+    #: Training-parameter defaults that differ for this family (e.g. a smaller learning rate).
+    _training_defaults: dict = {}
     #: Whether the family uses ``times`` (continuous-time); others raise a clear error when given times.
     _supports_times: bool = True
     _registry_name: str = ""

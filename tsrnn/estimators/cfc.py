@@ -23,9 +23,18 @@ wiring : {None, "ncp", "random", "fully_connected"} or dict, default=None
 """
 
 
+#: lr 3e-3 (the default of the other families) collapses CfC to chance level on sequential digits; 1e-3 trains.
+TRAINING_DEFAULTS = {"lr": 1e-3}
+
+
+def _doc(task, example):
+    return estimator_doc(_TITLE.format(task), _SUMMARY, CFC_DOC, task, example, training_defaults=TRAINING_DEFAULTS)
+
+
 class CfCFamily(RecurrentFamily):
     """Hyperparameters and layers of the CfC family (mixin)."""
 
+    _training_defaults = TRAINING_DEFAULTS
     _family_params = {**RECURRENT_PARAMS, "mode": "default", "activation": "lecun_tanh", "backbone_units": 128,
                       "backbone_layers": 1, "backbone_dropout": 0.0, "mixed_memory": False, "wiring": None}
 
@@ -58,7 +67,7 @@ _SUMMARY = ("Closed-form continuous-time network: a gated closed-form solution o
 
 @estimator("tsrnn.CfCClassifier")
 class CfCClassifier(CfCFamily, SequenceClassifier):
-    __doc__ = estimator_doc(_TITLE.format("classifier"), _SUMMARY, CFC_DOC, "classifier", """>>> import numpy as np
+    __doc__ = _doc("classifier", """>>> import numpy as np
 >>> from tsrnn import CfCClassifier
 >>> X = np.random.default_rng(0).standard_normal((20, 16)); y = (X.mean(axis=1) > 0).astype(int)
 >>> CfCClassifier(units=8, backbone_units=8, max_epochs=2, random_state=0).fit(X, y).predict(X).shape
@@ -67,7 +76,7 @@ class CfCClassifier(CfCFamily, SequenceClassifier):
 
 @estimator("tsrnn.CfCRegressor")
 class CfCRegressor(CfCFamily, SequenceRegressor):
-    __doc__ = estimator_doc(_TITLE.format("regressor"), _SUMMARY, CFC_DOC, "regressor", """>>> import numpy as np
+    __doc__ = _doc("regressor", """>>> import numpy as np
 >>> from tsrnn import CfCRegressor
 >>> X = np.random.default_rng(0).standard_normal((20, 16))
 >>> CfCRegressor(units=8, backbone_units=8, max_epochs=2, random_state=0).fit(X, X.sum(1)).predict(X).shape
@@ -76,7 +85,7 @@ class CfCRegressor(CfCFamily, SequenceRegressor):
 
 @estimator("tsrnn.CfCForecaster")
 class CfCForecaster(CfCFamily, SequenceForecaster):
-    __doc__ = estimator_doc(_TITLE.format("forecaster"), _SUMMARY, CFC_DOC, "forecaster", """>>> import numpy as np
+    __doc__ = _doc("forecaster", """>>> import numpy as np
 >>> from tsrnn import CfCForecaster
 >>> y = np.sin(np.arange(200) / 8.0)
 >>> CfCForecaster(units=8, backbone_units=8, lookback=24, horizon=6, max_epochs=2, random_state=0).fit(y).predict().shape
