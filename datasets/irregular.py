@@ -11,10 +11,10 @@ grid, so that a model can be compared with times, without times and on interpola
 from __future__ import annotations
 
 import numpy as np
-
-from tsrnn.data.irregular import drop_steps, drop_values, to_regular_grid
 from tsrnn.datasets.classification import load_classification
 from tsrnn.datasets.ett import load_etth1
+
+from tsrnn.data.irregular import drop_steps, drop_values, to_regular_grid
 
 
 def etth1_irregular_queries(split: str, n: int, seed: int = 0, lookback: int = 96, keep: float = 0.3,

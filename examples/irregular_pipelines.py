@@ -15,9 +15,9 @@ observations linearly interpolated back onto the regular grid (no times needed).
 import argparse
 
 import numpy as np
+from tsrnn.datasets import etth1_irregular_queries, irregular_classification
 
 from tsrnn import CfCClassifier, CfCRegressor, LEMClassifier, LEMRegressor, LTCClassifier, LTCRegressor
-from tsrnn.datasets import etth1_irregular_queries, irregular_classification
 
 MODELS = {
     "CfC": (CfCRegressor, CfCClassifier, dict(units=64, backbone_units=64)),
