@@ -138,6 +138,33 @@ def main():
             rows.append([f"S4 layer B=1 L={r['L']} H=64 N=64", f"{r['seconds']*1e3:.0f}", f"{r['peak_mib']:.0f}"])
         parts.append(_table(["configuration", "fwd+bwd ms", "peak MiB"], rows))
         parts.append(f"\nS4D is {sp['speedup_s4d_vs_gru']:.1f}x faster than the GRU.\n")
+    ls = _load("liquid_speed")
+    if ls:
+        sh = ls["shape"]
+        parts.append("\nLiquid and continuous-time RNNs: speed (CPU)\n---------------------------------------------\n\n"
+                     f"``benchmarks/bench_liquid_speed.py``: forward+backward at B={sh['B']}, L={sh['L']}, {sh['M']} inputs, "
+                     f"{sh['N']} units, one thread, each in a fresh process.\n\n" + _machine(ls["machine"]) + "\n")
+        names = {"tsrnn_cfc": "tsrnn CfC", "ncps_cfc": "ncps CfC", "tsrnn_ltc": "tsrnn LTC (6 unfolds)",
+                 "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM", "lstm": "torch.nn.LSTM"}
+        parts.append(_table(["model", "fwd+bwd ms"], [[names[k], f"{v * 1e3:.1f}"] for k, v in ls["seconds"].items()]))
+        r = ls["ratios"]
+        parts.append(f"\nncps / tsrnn: CfC {r['cfc_vs_ncps']:.2f}x, LTC {r['ltc_vs_ncps']:.2f}x; tsrnn CfC / LSTM "
+                     f"{r['cfc_over_lstm']:.1f}x.\n")
+    la = _load("liquid_accuracy")
+    if la:
+        parts.append("\nLiquid and continuous-time RNNs: accuracy\n-----------------------------------------\n\n"
+                     "``benchmarks/bench_liquid_accuracy.py``: sequential 8x8 digits (stratified 80/20) and "
+                     "JapaneseVowels (UEA train/test), ``pooling=\"last\"``.\n\n" + _machine(la["machine"]) + "\n")
+        rows = [[task, fam, ", ".join(f"{a:.4f}" for a in r["accuracy"]), f"{r['fit_s']:.0f}"]
+                for task in ("sequential_digits", "JapaneseVowels") for fam, r in la.get(task, {}).items()]
+        parts.append(_table(["dataset", "family", "test accuracy per seed", "fit s"], rows))
+        if "irregular" in la:
+            parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 queries) or "
+                         "test error rate (JapaneseVowels) of the same model fitted with times, without times and on "
+                         "the interpolated regular grid.\n\n")
+            rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),
+                     f"{v['without times'] / max(v['with times'], 1e-12):.2f}x"] for k, v in la["irregular"].items()]
+            parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
 

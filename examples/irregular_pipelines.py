@@ -1,8 +1,9 @@
 """Irregular-sampling pipelines on real data: the same model with times, without times, and on interpolated data.
 
 1. ETTh1 queries (regression): 96-hour windows of the 7 ETTh1 channels with 70% of the hours dropped at random
-   and 10% of the remaining values blanked (NaN); the model is asked for the oil temperature 1-24 hours
-   after the window, the query being a last step with every value missing at the query time.
+   and 10% of the remaining values blanked (NaN); the model is asked for the high useful load (HUFL) at one
+   dropped hour among the last 24, the query being a step with every value missing at its time. The
+   interpolation baseline gets the interpolated hourly grid plus a channel flagging the query hour.
 2. JapaneseVowels (classification): half of every utterance's frames dropped at random, 10% of the values
    blanked; times are the original frame indices.
 

@@ -93,14 +93,15 @@ def test_irregular_datasets_are_deterministic_and_aligned():
 
     a, b = etth1_irregular_queries("val", 6, seed=3), etth1_irregular_queries("val", 6, seed=3)
     assert all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a["X"], b["X"], strict=True))
-    for x, t, g, h in zip(a["X"], a["times"], a["X_grid"], a["horizon"], strict=True):
-        assert np.isnan(x[-1]).all() and t[-1] == 95 + h and len(g) == 96 + h
-    # the target is the scaled HUFL value at the query hour; kept rows are the rows at their hours
     val = load_etth1()["val"]
-    np.testing.assert_allclose(a["y"], val[a["start"] + 95 + a["horizon"], 0])
-    for x, t, s in zip(a["X"], a["times"], a["start"], strict=True):
-        observed = ~np.isnan(x[:-1])
-        np.testing.assert_allclose(x[:-1][observed], val[s + t[:-1].astype(int)][observed])
+    for x, t, g, q, s in zip(a["X"], a["times"], a["X_grid"], a["query"], a["start"], strict=True):
+        at = int(np.flatnonzero(t == q)[0])
+        assert np.isnan(x[at]).all() and (np.diff(t) > 0).all() and 72 <= q < 96
+        assert g.shape == (96, 8) and g[q, -1] == 1 and g[:, -1].sum() == 1
+        rows = np.delete(x, at, axis=0)
+        observed = ~np.isnan(rows)  # kept rows are the data rows at their hours
+        np.testing.assert_allclose(rows[observed], val[s + np.delete(t, at).astype(int)][observed])
+    np.testing.assert_allclose(a["y"], val[a["start"] + a["query"], 0])  # the scaled HUFL value at the query hour
     jv = irregular_classification("JapaneseVowels", "test", seed=0)
     assert len(jv["X"]) == len(jv["y"]) == len(jv["X_grid"])
     with pytest.raises(ValueError, match="target"):

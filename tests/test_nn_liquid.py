@@ -136,9 +136,13 @@ def _lem_transcription(x, dt_obs, layer):
             u = x[b, t].double().numpy()
             a_in = W["inp2hid.weight"] @ u + W["inp2hid.bias"]
             a_hid = W["hid2hid.weight"] @ y + W["hid2hid.bias"]
-            step = layer.dt if dt_obs is None else min(layer.dt * float(dt_obs[b, t]), 1.0)
-            dtbar_n = step * sig(a_in[:N] + a_hid[:N])
-            dt_n = step * sig(a_in[N : 2 * N] + a_hid[N : 2 * N])
+            if dt_obs is None:
+                dtbar_n = layer.dt * sig(a_in[:N] + a_hid[:N])
+                dt_n = layer.dt * sig(a_in[N : 2 * N] + a_hid[N : 2 * N])
+            else:
+                step = layer.dt * float(dt_obs[b, t])
+                dtbar_n = 1 - np.exp(-step * sig(a_in[:N] + a_hid[:N]))
+                dt_n = 1 - np.exp(-step * sig(a_in[N : 2 * N] + a_hid[N : 2 * N]))
             z = (1 - dt_n) * z + dt_n * np.tanh(a_in[3 * N :] + a_hid[2 * N :])
             y = (1 - dtbar_n) * y + dtbar_n * np.tanh(W["transform_z.weight"] @ z + W["transform_z.bias"] + a_in[2 * N : 3 * N])
             out[b, t] = y

@@ -9,7 +9,8 @@ from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, Sequen
 LEM_DOC = RECURRENT_PARAMS_DOC + """\
 dt : float, default=1.0
     Base step of the multiscale update (the paper tunes it per task, e.g. 0.21 on sequential MNIST). With
-    ``times`` the step is ``dt`` times the observed gap (in units of the median training gap), clipped to 1.
+    ``times`` each update relaxes over the observed gap (in units of the median training gap) as
+    ``1 - exp(-dt * gap * rate)``.
 """
 
 

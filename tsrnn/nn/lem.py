@@ -11,8 +11,10 @@ Parameter layout as in the reference code: ``inp2hid`` (M -> 4N; chunks for ``dt
 update and the ``z`` update), ``hid2hid`` (N -> 3N; chunks ``dtbar``, ``dt``, ``z`` update), ``transform_z``
 (N -> N, ``W_y``), all with biases, all initialized U(-1/sqrt(N), 1/sqrt(N)). Output: ``y``.
 
-Irregular sampling (an extension; the reference has none): with gaps the step is ``dt * gap``, clipped to 1 so
-that every update stays a convex combination (bounded states).
+Irregular sampling (an extension; the reference has none): with gaps, each update relaxes toward its target
+exactly as the underlying ODE would over the gap with the inputs held, ``dt_n = 1 - exp(-dt * gap *
+sigmoid(.))`` (and likewise ``dtbar_n``): about ``dt * sigmoid(.)`` for short gaps, never above 1, so every
+update stays a convex combination (bounded states) however long the gap.
 """
 
 from __future__ import annotations
@@ -63,9 +65,13 @@ class LEM(RecurrentLayer):
         y, z = state
         i_dtbar, i_dt, v_y, v_z = p_t.chunk(4, dim=-1)
         h_dtbar, h_dt, w_z = self.hid2hid(y).chunk(3, dim=-1)
-        step = self.dt if dt_t is None else (self.dt * dt_t.to(y.dtype)).clamp(max=1.0)[:, None]
-        dt_n = step * torch.sigmoid(i_dt + h_dt)
-        dtbar_n = step * torch.sigmoid(i_dtbar + h_dtbar)
+        if dt_t is None:  # the reference's explicit steps
+            dt_n = self.dt * torch.sigmoid(i_dt + h_dt)
+            dtbar_n = self.dt * torch.sigmoid(i_dtbar + h_dtbar)
+        else:  # exact relaxation over the observed gap: 1 - exp(-dt gap rate), always in (0, 1)
+            step = self.dt * dt_t.to(y.dtype)[:, None]
+            dt_n = -torch.expm1(-step * torch.sigmoid(i_dt + h_dt))
+            dtbar_n = -torch.expm1(-step * torch.sigmoid(i_dtbar + h_dtbar))
         z = (1.0 - dt_n) * z + dt_n * torch.tanh(v_z + w_z)
         y = (1.0 - dtbar_n) * y + dtbar_n * torch.tanh(self.transform_z(z) + v_y)
         return y, z

@@ -1,0 +1,95 @@
+"""Accuracy of the liquid / continuous-time families (CfC, LEM, LTC) on bundled data, and the irregular pipelines.
+
+- Sequential 8x8 digits (scikit-learn): 64 steps, 1 channel, stratified 80/20 split. Issue target: LEM and
+  CfC >= 0.95 test accuracy.
+- JapaneseVowels (UEA, bundled with sktime; unequal lengths 7-29, 12 channels). Issue target >= 0.95.
+- Irregular pipelines (``examples/irregular_pipelines.py``): ETTh1 queries and JapaneseVowels with dropped
+  frames, each model with times, without times and on interpolated data. Issue target: with times at least
+  1.5x lower error than without.
+
+    python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular] [--families CfC,LEM,LTC] [--seeds 1]
+
+Runs of a subset of parts or families keep the other entries of ``results/liquid_accuracy.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import RESULTS, write
+from bench_conv_ssm_accuracy import sequential_digits
+from tsrnn.datasets import load_classification
+
+from tsrnn import CfCClassifier, LEMClassifier, LTCClassifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import irregular_pipelines  # noqa: E402
+
+CONFIGS = {  # per dataset: the best configuration found for each family (digits: the paper's LEM dt for sMNIST)
+    "digits": {
+        "CfC": (CfCClassifier, dict(units=64, mode="no_gate", mixed_memory=True, lr=3e-3, max_epochs=80,
+                                    trainer_kwargs={"gradient_clip_val": 1.0})),
+        "LEM": (LEMClassifier, dict(units=128, dt=0.21, lr=3e-3, max_epochs=80)),
+        "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
+    },
+    "vowels": {
+        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, lr=1e-3, max_epochs=60)),
+        "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, max_epochs=60)),
+        "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
+    },
+}
+
+
+def vowels():
+    X, y = load_classification("JapaneseVowels", "train")
+    Xt, yt = load_classification("JapaneseVowels", "test")
+    return X, Xt, y, yt
+
+
+def classification(make, configs, seeds, families, previous):
+    Xtr, Xte, ytr, yte = make()
+    out = dict(previous or {})
+    for name, (cls, params) in configs.items():
+        if name not in families:
+            continue
+        accs, secs = [], []
+        for seed in seeds:
+            t0 = time.perf_counter()
+            clf = cls(**params, pooling="last", batch_size=32, random_state=seed).fit(Xtr, ytr)
+            secs.append(time.perf_counter() - t0)
+            accs.append(clf.score(Xte, yte))
+            print(f"{name:<4} {make.__name__:<18} seed {seed}: accuracy {accs[-1]:.4f} ({secs[-1]:.0f} s)", flush=True)
+        out[name] = {"accuracy": accs, "mean": float(np.mean(accs)), "fit_s": float(np.mean(secs)),
+                     "params": {k: v for k, v in params.items() if k != "trainer_kwargs"}}
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--part", default="digits,vowels,irregular")
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--families", default="CfC,LEM,LTC")
+    args = parser.parse_args()
+    seeds = list(range(args.seeds))
+    previous = RESULTS / "liquid_accuracy.json"
+    import json
+
+    result = {k: v for k, v in json.loads(previous.read_text()).items() if k != "machine"} if previous.exists() else {}
+    parts = args.part.split(",")
+    families = args.families.split(",")
+    if "digits" in parts:
+        result["sequential_digits"] = classification(sequential_digits, CONFIGS["digits"], seeds, families,
+                                                     result.get("sequential_digits"))
+    if "vowels" in parts:
+        result["JapaneseVowels"] = classification(vowels, CONFIGS["vowels"], seeds, families, result.get("JapaneseVowels"))
+    if "irregular" in parts:
+        result["irregular"] = irregular_pipelines.main(models=("CfC", "LEM", "LTC"))
+    print("wrote", write("liquid_accuracy", result))
+
+
+if __name__ == "__main__":
+    main()
