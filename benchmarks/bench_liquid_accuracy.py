@@ -9,7 +9,7 @@
 
     python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular] [--families CfC,LEM,LTC] [--seeds 1]
 
-Runs of a subset of parts or families keep the other entries of ``results/liquid_accuracy.json``.
+Each part writes ``results/liquid_<part>.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, write
+from _common import write
 from bench_conv_ssm_accuracy import sequential_digits
 from tsrnn.datasets import load_classification
 
@@ -50,9 +50,9 @@ def vowels():
     return X, Xt, y, yt
 
 
-def classification(make, configs, seeds, families, previous):
+def classification(make, configs, seeds, families):
     Xtr, Xte, ytr, yte = make()
-    out = dict(previous or {})
+    out = {}
     for name, (cls, params) in configs.items():
         if name not in families:
             continue
@@ -74,21 +74,15 @@ def main():
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--families", default="CfC,LEM,LTC")
     args = parser.parse_args()
-    seeds = list(range(args.seeds))
-    previous = RESULTS / "liquid_accuracy.json"
-    import json
-
-    result = {k: v for k, v in json.loads(previous.read_text()).items() if k != "machine"} if previous.exists() else {}
-    parts = args.part.split(",")
-    families = args.families.split(",")
-    if "digits" in parts:
-        result["sequential_digits"] = classification(sequential_digits, CONFIGS["digits"], seeds, families,
-                                                     result.get("sequential_digits"))
-    if "vowels" in parts:
-        result["JapaneseVowels"] = classification(vowels, CONFIGS["vowels"], seeds, families, result.get("JapaneseVowels"))
-    if "irregular" in parts:
-        result["irregular"] = irregular_pipelines.main(models=("CfC", "LEM", "LTC"))
-    print("wrote", write("liquid_accuracy", result))
+    seeds, families = list(range(args.seeds)), args.families.split(",")
+    for part in args.part.split(","):  # one results file per part, so parts can run in parallel
+        if part == "digits":
+            result = classification(sequential_digits, CONFIGS["digits"], seeds, families)
+        elif part == "vowels":
+            result = classification(vowels, CONFIGS["vowels"], seeds, families)
+        else:
+            result = irregular_pipelines.main(models=tuple(families))
+        print("wrote", write(f"liquid_{part}", {"results": result}))
 
 
 if __name__ == "__main__":

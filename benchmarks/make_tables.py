@@ -150,21 +150,24 @@ def main():
         r = ls["ratios"]
         parts.append(f"\nncps / tsrnn: CfC {r['cfc_vs_ncps']:.2f}x, LTC {r['ltc_vs_ncps']:.2f}x; tsrnn CfC / LSTM "
                      f"{r['cfc_over_lstm']:.1f}x.\n")
-    la = _load("liquid_accuracy")
-    if la:
+    digits, vowels_, irregular = _load("liquid_digits"), _load("liquid_vowels"), _load("liquid_irregular")
+    if digits or vowels_:
+        machine = (digits or vowels_)["machine"]
         parts.append("\nLiquid and continuous-time RNNs: accuracy\n-----------------------------------------\n\n"
                      "``benchmarks/bench_liquid_accuracy.py``: sequential 8x8 digits (stratified 80/20) and "
-                     "JapaneseVowels (UEA train/test), ``pooling=\"last\"``.\n\n" + _machine(la["machine"]) + "\n")
+                     "JapaneseVowels (UEA train/test), ``pooling=\"last\"``; the configuration of every row is in the "
+                     "results file.\n\n" + _machine(machine) + "\n")
         rows = [[task, fam, ", ".join(f"{a:.4f}" for a in r["accuracy"]), f"{r['fit_s']:.0f}"]
-                for task in ("sequential_digits", "JapaneseVowels") for fam, r in la.get(task, {}).items()]
+                for task, res in (("sequential digits", digits), ("JapaneseVowels", vowels_)) if res
+                for fam, r in res["results"].items()]
         parts.append(_table(["dataset", "family", "test accuracy per seed", "fit s"], rows))
-        if "irregular" in la:
-            parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 queries) or "
-                         "test error rate (JapaneseVowels) of the same model fitted with times, without times and on "
-                         "the interpolated regular grid.\n\n")
-            rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),
-                     f"{v['without times'] / max(v['with times'], 1e-12):.2f}x"] for k, v in la["irregular"].items()]
-            parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
+    if irregular:
+        parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 queries) or "
+                     "test error rate (JapaneseVowels) of the same model fitted with times, without times and on "
+                     "the interpolated regular grid.\n\n" + _machine(irregular["machine"]) + "\n")
+        rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),
+                 f"{v['without times'] / max(v['with times'], 1e-12):.2f}x"] for k, v in irregular["results"].items()]
+        parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
 
