@@ -263,3 +263,11 @@ def test_ssm_parameters_get_their_own_optimizer_group():
     names = {id(p): n for n, p in net.named_parameters()}
     assert sorted(names[id(p)].rsplit(".", 1)[-1] for p in ssm["params"]) == ["B", "Lambda_im", "Lambda_re", "log_step"]
     assert all(not is_ssm_parameter(p) for p in regular["params"])
+
+
+def test_ssm_streaming_equals_predict(panel):
+    """stream() works for every family with a step mode, the SSMs included."""
+    X, y = panel[:2]
+    clf = S5Classifier(d_model=8, d_state=8, n_layers=1, max_epochs=1, pooling="last", random_state=0).fit(X, y)
+    clf.stream(X[:, :5], reset=True)
+    assert (clf.stream(X[:, 5:])[:, -1] == clf.predict(X)).all()

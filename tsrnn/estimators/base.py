@@ -190,17 +190,21 @@ class BaseSequenceEstimator(BaseEstimator):
             self.time_unit_ = panel.median_gap()
         return panel, to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
 
+    def _prediction_network(self):
+        """``module_`` set up for prediction: a rate change (``step_rescale``) acts at prediction only."""
+        from tsrnn.nn.blocks import SSMMixer
+
+        if hasattr(self, "step_rescale"):
+            for m in self.module_.modules():
+                if isinstance(m, SSMMixer):
+                    m.step_rescale = self.step_rescale
+        return self.module_
+
     def _forward(self, inputs: dict, batch_size: int = 256) -> np.ndarray:
         """Run ``module_`` in eval mode over ``inputs`` in batches; returns a float64 array."""
         import torch
 
-        from tsrnn.nn.blocks import SSMMixer
-
-        net = self.module_
-        if hasattr(self, "step_rescale"):  # a rate change acts at prediction only; training used the learned steps
-            for m in net.modules():
-                if isinstance(m, SSMMixer):
-                    m.step_rescale = self.step_rescale
+        net = self._prediction_network()
         device = next(net.parameters()).device
         outs = []
         n = inputs["x"].shape[0]
@@ -293,9 +297,9 @@ class StreamingMixin:
         return self._decode_stream(out.double().numpy())
 
     def _stream_network(self):
-        if getattr(self, "module_", None) is None or not hasattr(self.module_.backbone, "step"):
+        if not hasattr(self.module_.backbone, "step"):
             raise NotImplementedError(f"{type(self).__name__} has no streaming (step) mode")
-        return self.module_
+        return self._prediction_network()
 
 
 def _pooling_net(est, n_outputs):
