@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import os
 from functools import partial
 
 import torch
@@ -121,13 +122,15 @@ def case(op, B, L, N, backends, repeat, device):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smallest shapes only, one repeat")
+    parser.add_argument("--ops", default="linear_scan,diag_ssm_scan")
+    parser.add_argument("--tag", default="", help="results/kernels_<tag>.json (e.g. a run with THP_MEM_ALLOC_ENABLE=1)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     backends = ["triton", "torch"] if device == "cuda" else ["torch"] + (["cpu"] if cpu_supports(torch.ones(1)) else [])
     lengths = [1024] if args.quick else [1024, 4096, 16384, 65536]
     rows = []
-    for op in ("linear_scan", "diag_ssm_scan"):
+    for op in args.ops.split(","):
         for N in (16, 64):
             for B in (4, 16):
                 for L in lengths:
@@ -137,7 +140,10 @@ def main():
                     print(f"{op:14s} B={B:<2} L={L:<5} N={N:<2} {r.get('skipped', times)}", flush=True)
     peers = {name: importlib.util.find_spec(mod) is not None for name, mod in (("flash-linear-attention", "fla"),
                                                                               ("mamba_ssm", "mamba_ssm"))}
-    print("wrote", write("kernels", {"device": device, "backends": backends, "rows": rows, "peers_installed": peers,
+    env = {k: os.environ[k] for k in ("THP_MEM_ALLOC_ENABLE",) if k in os.environ}
+    print("wrote", write("kernels" + (f"_{args.tag}" if args.tag else ""), {
+                                     "device": device, "backends": backends, "rows": rows, "peers_installed": peers,
+                                     "environment": env,
                                      "gpu_note": None if device == "cuda" else "no GPU was lent to this run: Triton, "
                                      "flash-linear-attention and mamba_ssm columns are not measured"}))
 

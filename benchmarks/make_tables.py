@@ -56,24 +56,28 @@ def main():
         m = scan["million_steps"]
         parts.append(f"\n10^6 steps (width {m['width']}, \\|a\\| = {m['abs_a']}): {m['seconds']:.2f} s, finite: "
                      f"{m['finite']}, max \\|h\\| = {m['max_abs_h']:.1f}.\n\n")
-    kern = _load("kernels")
-    if kern:
-        parts.append("Scan kernels across the shape suite\n-----------------------------------\n\n"
+    for name, title in (("kernels", "Scan kernels across the shape suite"),
+                        ("kernels_thp", "Scan kernels across the shape suite, THP_MEM_ALLOC_ENABLE=1")):
+        kern = _load(name)
+        if not kern:
+            continue
+        parts.append(f"{title}\n{'-' * len(title)}\n\n"
                      "``benchmarks/bench_kernels.py``: H = 256, complex64 states (``S = H N / 2``); "
                      "``linear_scan`` and the fused SISO ``diag_ssm_scan`` (ZOH, per-step gaps). Times in ms; "
                      "GB/s counts each op's minimal traffic; the copy column is ``Tensor.copy_`` of a state-sized "
-                     "tensor. Shapes beyond the memory budget are listed as skipped. "
-                     + (kern.get("gpu_note") or "") + ".\n\n" + _machine(kern["machine"]) + "\n")
+                     "tensor and the last column the compiled scan's time over it. Shapes beyond the memory budget "
+                     "are listed as skipped. " + (kern.get("gpu_note") or "") + ".\n\n" + _machine(kern["machine"]) + "\n")
         rows = []
         for r in kern["rows"]:
             if "skipped" in r:
-                rows.append([r["op"], r["B"], r["L"], r["N"], "skipped", "", "", "", "", "", "", ""])
+                rows.append([r["op"], r["B"], r["L"], r["N"], "skipped", *[""] * 8])
                 continue
+            over = f"{r['cpu_fwd_s'] / r['copy_s']:.1f}x" if "cpu_fwd_s" in r else "-"
             rows.append([r["op"], r["B"], r["L"], r["N"], *(_ms(r, k) for k in ("copy_s", "loop_fwd_s", "torch_fwd_s",
                          "cpu_fwd_s", "torch_fwd_bwd_s", "cpu_fwd_bwd_s")),
-                         f"{r['cpu_fwd_gbps']:.1f}" if "cpu_fwd_gbps" in r else "-", f"{r['copy_gbps']:.1f}"])
+                         f"{r['cpu_fwd_gbps']:.1f}" if "cpu_fwd_gbps" in r else "-", f"{r['copy_gbps']:.1f}", over])
         parts.append(_table(["op", "B", "L", "N", "copy", "loop fwd", "torch fwd", "cpu fwd", "torch fwd+bwd",
-                             "cpu fwd+bwd", "cpu fwd GB/s", "copy GB/s"], rows) + "\n")
+                             "cpu fwd+bwd", "cpu fwd GB/s", "copy GB/s", "cpu / copy"], rows) + "\n")
     s5 = _load("s5_speed")
     if s5:
         sh = s5["shape"]
