@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tsrnn.nn.recurrent import ACTIVATIONS, LSTMMemory, RecurrentLayer
+from tsrnn.nn.recurrent import ACTIVATIONS, LECUN_INNER, LECUN_OUTER, LSTMMemory, RecurrentLayer, lecun_tanh
 from tsrnn.nn.wirings import Wiring
 
 MODES = ("default", "no_gate", "pure")
@@ -161,6 +161,8 @@ class CfC(RecurrentLayer):
             self.d_out = self.units
         self.sizes = [cell.hidden_size for cell in self.cells]
         self.memory = LSTMMemory(input_size, self.units) if mixed_memory else None
+        #: Use the fused sequence loop where it applies (the autograd loop is its reference in the tests).
+        self.use_fused = True
 
     def project_inputs(self, x):
         p = self.cells[0].project_inputs(x)
@@ -168,6 +170,23 @@ class CfC(RecurrentLayer):
 
     def prepare(self):
         return {"cells": [cell.prepare() for cell in self.cells]}
+
+    def forward(self, x, dt=None, mask=None, h0=None):
+        """Run a whole sequence (see :meth:`RecurrentLayer.forward`); dense single-memory layers in the default
+        and no_gate modes take a fused loop with a hand-written backward (:class:`_DenseCfCSequence`)."""
+        cell = self.cells[0]
+        fused = (self.use_fused and self.wiring is None and self.memory is None and cell.mode != "pure"
+                 and cell.activation in (lecun_tanh, torch.tanh)
+                 and (len(cell.backbone) <= 1 or cell.backbone_dropout == 0.0 or not self.training))
+        if not fused:
+            return super().forward(x, dt=dt, mask=mask, h0=h0)
+        ctx = cell.prepare()
+        h = self.initial_state(x.shape[0], x.device, x.dtype)[0] if h0 is None else h0[0]
+        layers = [t for layer in cell.backbone[1:] for t in (layer.weight, layer.bias)]
+        heads = (ctx["heads"], cell.heads.bias) if len(cell.backbone) else ()
+        y = _DenseCfCSequence.apply(cell.project_inputs(x), h, dt, mask, ctx["recurrent"], cell.mode,
+                                    cell.activation is lecun_tanh, len(cell.backbone), *heads, *layers)
+        return y, (y[:, -1],)
 
     def cell(self, p_t, state, dt_t, ctx):
         h = state[0]
@@ -192,3 +211,101 @@ class CfC(RecurrentLayer):
     def initial_state(self, batch_size, device=None, dtype=None):
         zeros = torch.zeros(batch_size, self.units, device=device, dtype=dtype or torch.get_default_dtype())
         return (zeros, zeros.clone()) if self.memory is not None else (zeros,)
+
+
+class _DenseCfCSequence(torch.autograd.Function):
+    """A dense CfC layer over a whole sequence with a hand-written backpropagation through time.
+
+    The forward loop runs without building an autograd graph and keeps the per-step activations the backward
+    needs; the backward walks the steps in reverse with two or three small GEMMs per step and computes every
+    weight gradient at the end as one GEMM over all ``B * L`` rows. Pinned to the autograd loop in the tests.
+
+    Inputs: projected inputs ``p`` (B, L, P) (the first layer's input half, bias included), ``h0`` (B, N),
+    gaps ``dt`` (B, L) or None, ``mask`` (B, L) or None, the first layer's recurrent half ``W_h`` (P, N), the
+    mode, whether the activation is LeCun's tanh (else tanh), the backbone depth, then (with a backbone) the
+    heads' weight (4N, U) and bias and every further backbone layer's weight and bias. Returns the states
+    (B, L, N).
+    """
+
+    @staticmethod
+    def forward(ctx, p, h0, dt, mask, w_h, mode, lecun, depth, *weights):
+        act = lecun_tanh if lecun else torch.tanh
+        heads = weights[:2] if depth else None
+        layers = [weights[i : i + 2] for i in range(2, len(weights), 2)]
+        length = p.shape[1]
+        n = h0.shape[1]
+        h, states, acts, feats, gates = h0, [], [[] for _ in range(depth)], [], []
+        for t in range(length):
+            z = torch.addmm(p[:, t], h, w_h.t())
+            if depth:
+                a = act(z)
+                acts[0].append(a)
+                for i, (w, b) in enumerate(layers, start=1):
+                    a = act(torch.addmm(b, a, w.t()))
+                    acts[i].append(a)
+                z = torch.addmm(heads[1], a, heads[0].t())
+            f = torch.tanh(z[:, : 2 * n])
+            g = torch.sigmoid(z[:, 2 * n : 3 * n] + z[:, 3 * n :] if dt is None
+                              else torch.addcmul(z[:, 3 * n :], z[:, 2 * n : 3 * n], dt[:, t, None]))
+            new = torch.addcmul(f[:, :n], g, f[:, n:]) if mode == "no_gate" else torch.lerp(f[:, :n], f[:, n:], g)
+            if mask is not None:
+                new = torch.where(mask[:, t, None], new, h)
+            states.append(new)
+            feats.append(f)
+            gates.append(g)
+            h = new
+        y = torch.stack(states, dim=1)
+        ctx.save_for_backward(h0, y, torch.stack(feats), torch.stack(gates), w_h, *weights,
+                              *[torch.stack(a) for a in acts])
+        ctx.config = (dt, mask, mode, lecun, depth, len(weights))
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        dt, mask, mode, lecun, depth, n_weights = ctx.config
+        h0, y, feats, gates, w_h, *rest = ctx.saved_tensors
+        weights, acts = rest[:n_weights], rest[n_weights:]
+        heads = weights[:2] if depth else None
+        layers = [weights[i : i + 2] for i in range(2, len(weights), 2)]
+        n_batch, length, n = y.shape
+        prev = torch.cat([h0[:, None], y[:, :-1]], dim=1).transpose(0, 1)  # (L, B, N): the state before each step
+
+        def act_grad(a):  # d act / d z from the activation's output
+            if lecun:
+                return (LECUN_OUTER * LECUN_INNER) * (1.0 - (a / LECUN_OUTER) ** 2)
+            return 1.0 - a * a
+
+        d_out = torch.empty(length, n_batch, 4 * n, dtype=y.dtype, device=y.device)
+        d_z = [torch.empty_like(a) for a in acts]
+        d_first = d_z[0] if depth else d_out
+        dh = torch.zeros_like(h0)
+        for t in range(length - 1, -1, -1):
+            dh = dh + grad_y[:, t]
+            keep = None if mask is None else mask[:, t, None].to(dh.dtype)
+            dh_cell = dh if keep is None else dh * keep
+            f, g = feats[t], gates[t]
+            ff1, ff2 = f[:, :n], f[:, n:]
+            if mode == "no_gate":
+                d_ff1, d_ff2, d_g = dh_cell, dh_cell * g, dh_cell * ff2
+            else:
+                d_ff2 = dh_cell * g
+                d_ff1, d_g = dh_cell - d_ff2, dh_cell * (ff2 - ff1)
+            d_pre = d_g * g * (1.0 - g)
+            d_out[t, :, : 2 * n] = torch.cat([d_ff1, d_ff2], dim=1) * (1.0 - f * f)
+            d_out[t, :, 2 * n : 3 * n] = d_pre if dt is None else d_pre * dt[:, t, None]
+            d_out[t, :, 3 * n :] = d_pre
+            if depth:
+                d_a = d_out[t] @ heads[0]
+                for i in range(depth - 1, -1, -1):
+                    torch.mul(d_a, act_grad(acts[i][t]), out=d_z[i][t])
+                    if i:
+                        d_a = d_z[i][t] @ layers[i - 1][0]
+            dh = d_first[t] @ w_h + (0.0 if keep is None else dh * (1.0 - keep))
+        flat = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731  (L * B, width)
+        grads = []
+        if depth:
+            grads += [flat(d_out).t() @ flat(acts[-1]), d_out.sum((0, 1))]
+            for i in range(1, depth):
+                grads += [flat(d_z[i]).t() @ flat(acts[i - 1]), d_z[i].sum((0, 1))]
+        grad_w_h = flat(d_first).t() @ flat(prev)
+        return (d_first.transpose(0, 1), dh, None, None, grad_w_h, None, None, None, *grads)

@@ -12,10 +12,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+#: LeCun's scaled tanh, ``LECUN_OUTER * tanh(LECUN_INNER * x)``.
+LECUN_OUTER, LECUN_INNER = 1.7159, 0.666
+
 
 def lecun_tanh(x: torch.Tensor) -> torch.Tensor:
     """LeCun's scaled tanh, ``1.7159 tanh(0.666 x)`` (the CfC backbone's default activation)."""
-    return 1.7159 * torch.tanh(0.666 * x)
+    return LECUN_OUTER * torch.tanh(LECUN_INNER * x)
 
 
 ACTIVATIONS = {"lecun_tanh": lecun_tanh, "tanh": torch.tanh, "relu": torch.relu, "silu": nn.functional.silu,
