@@ -22,6 +22,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def _compile(target: Path) -> bool:
             os.replace(tmp.name, target)  # atomic: concurrent first uses never see a partial file
             return True
         os.unlink(tmp.name)
+    warnings.warn(f"tsrnn: compiling the CPU scan kernels with {compiler} failed; using the slower pure-torch "
+                  f"backend. Compiler output:\n{result.stderr.decode(errors='replace')[-2000:]}", RuntimeWarning,
+                  stacklevel=3)
     return False
 
 

@@ -156,3 +156,22 @@ def test_single_precision_equals_double_reference(backend, complex_):
     ref = _run(linear_scan_ref, a, b, h0, False, w, w_last)
     for x, y in zip(fast, ref, strict=True):
         assert ((x.to(y.dtype) - y).abs().max() / y.abs().max()).item() <= 1e-5
+
+
+def test_without_a_working_compiler_auto_falls_back_to_torch(monkeypatch, tmp_path):
+    from tsrnn.kernels import cpu
+
+    monkeypatch.setenv("TSRNN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
+    cpu.load.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="pure-torch"):
+            assert cpu.load() is None
+        a, b, _ = _inputs(1, 6, (2,), True)
+        assert not scan_mod.cpu_supports(a, b)
+        h, _ = linear_scan(a, b)  # auto -> torch
+        assert torch.allclose(h, linear_scan_ref(a, b)[0])
+        with pytest.raises(NotImplementedError, match="compiled CPU kernel"):
+            linear_scan(a, b, backend="cpu")
+    finally:
+        cpu.load.cache_clear()
