@@ -274,8 +274,7 @@ class StreamingMixin:
         import torch
 
         check_is_fitted(self)
-        panel = attach_times(check_panel(X, name="X", n_channels=self.n_features_in_), times)
-        self._check_times_allowed(times)
+        panel, inputs = self._panel_inputs(X, times, fitting=False)
         if not panel.equal_length:
             raise ValueError("X must hold equal-length chunks in stream(): one new block of steps per stream")
         state = None if reset else getattr(self, "stream_state_", None)
@@ -284,7 +283,6 @@ class StreamingMixin:
                              "pass reset=True to start new ones")
         if getattr(self, "module_", True) is None:  # a classifier fitted on one class
             return np.full(panel.values.shape[:2], self.classes_[0])
-        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
         dt = inputs["dt"]
         if dt is not None and state is not None and state["last_time"] is not None:
             dt[:, 0] = (panel.times[:, 0] - state["last_time"]) / self.time_unit_

@@ -84,7 +84,7 @@ class CfCCell(nn.Module):
         return weight, layer.bias
 
     def project_inputs(self, x):
-        """The input half of the first layer for all steps: (B, L, input_size) -> (B, L, P)."""
+        """The input half of the first layer: (..., input_size) -> (..., P) (all steps at once, or one step)."""
         weight, bias = self._first()
         return F.linear(x, weight[:, : self.input_size], bias)
 
@@ -198,8 +198,7 @@ class CfC(RecurrentLayer):
         new, inp = [], None
         for cell, h_l, cell_ctx in zip(self.cells, h.split(self.sizes, dim=-1), ctx["cells"], strict=True):
             if inp is not None:  # a later wiring layer reads the previous layer's new state
-                weight, bias = cell._first()
-                p_t = F.linear(inp, weight[:, : cell.input_size], bias)
+                p_t = cell.project_inputs(inp)
             inp = cell(p_t, h_l, ts, cell_ctx)
             new.append(inp)
         h = torch.cat(new, dim=-1) if len(new) > 1 else new[0]
