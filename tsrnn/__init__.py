@@ -33,6 +33,9 @@ _LAZY = {
     "LEMForecaster": "tsrnn.estimators.lem",
     "LEMClassifier": "tsrnn.estimators.lem",
     "LEMRegressor": "tsrnn.estimators.lem",
+    "CycleNetForecaster": "tsrnn.estimators.cyclenet",
+    "ChimeraForecaster": "tsrnn.estimators.chimera",
+    "ChimeraClassifier": "tsrnn.estimators.chimera",
     "SeasonalNaiveForecaster": "tsrnn.estimators.baselines",
     "load": "tsrnn.io",
 }
@@ -55,6 +58,8 @@ def __dir__():
 if TYPE_CHECKING:  # pragma: no cover -- mirrors the lazy exports for type checkers and IDEs
     from tsrnn.estimators.baselines import SeasonalNaiveForecaster
     from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
+    from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
+    from tsrnn.estimators.cyclenet import CycleNetForecaster
     from tsrnn.estimators.lem import LEMClassifier, LEMForecaster, LEMRegressor
     from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
     from tsrnn.estimators.ltc import LTCClassifier, LTCForecaster, LTCRegressor

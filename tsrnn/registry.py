@@ -27,6 +27,9 @@ ESTIMATORS = {
     "tsrnn.LEMForecaster": "tsrnn.estimators.lem:LEMForecaster",
     "tsrnn.LEMClassifier": "tsrnn.estimators.lem:LEMClassifier",
     "tsrnn.LEMRegressor": "tsrnn.estimators.lem:LEMRegressor",
+    "tsrnn.CycleNetForecaster": "tsrnn.estimators.cyclenet:CycleNetForecaster",
+    "tsrnn.ChimeraForecaster": "tsrnn.estimators.chimera:ChimeraForecaster",
+    "tsrnn.ChimeraClassifier": "tsrnn.estimators.chimera:ChimeraClassifier",
 }
 
 #: Which tasks each family supports.
@@ -45,6 +48,8 @@ FAMILIES = {
             "regression": "tsrnn.LTCRegressor"},
     "LEM": {"forecasting": "tsrnn.LEMForecaster", "classification": "tsrnn.LEMClassifier",
             "regression": "tsrnn.LEMRegressor"},
+    "CycleNet": {"forecasting": "tsrnn.CycleNetForecaster"},
+    "Chimera": {"forecasting": "tsrnn.ChimeraForecaster", "classification": "tsrnn.ChimeraClassifier"},
 }
 
 

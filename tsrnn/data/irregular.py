@@ -114,3 +114,35 @@ def to_regular_grid(series, times, grid):
                 filled[:, c] = np.interp(g, np.asarray(t)[seen], cols[seen, c])
         out.append(filled if x.ndim == 2 else filled[:, 0])
     return out
+
+
+def place_on_grid(values, times, origin: float, step: float):
+    """Put irregularly timed rows on the regular grid ``origin + k * step``, NaN at grid points without one.
+
+    Parameters
+    ----------
+    values : ndarray, shape (k, C)
+    times : ndarray, shape (k,), increasing
+    origin, step : float
+
+    Returns
+    -------
+    grid_values : ndarray, shape (G, C)
+        From the grid point of the first row to that of the last.
+    grid_times : ndarray, shape (G,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v, t = place_on_grid(np.array([[1.0], [3.0]]), np.array([10.0, 12.0]), origin=0.0, step=1.0)
+    >>> v[:, 0].tolist(), t.tolist()
+    ([1.0, nan, 3.0], [10.0, 11.0, 12.0])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    k = np.round((np.asarray(times, dtype=np.float64) - origin) / step).astype(np.int64)
+    if np.any(np.diff(k) < 1):
+        raise ValueError(f"times has two observations within one grid step of {step:g}: cannot place them on a "
+                         "regular grid")
+    grid = np.full((k[-1] - k[0] + 1, values.shape[1]), np.nan)
+    grid[k - k[0]] = values
+    return grid, origin + step * np.arange(k[0], k[-1] + 1, dtype=np.float64)

@@ -2,7 +2,9 @@
 
 from tsrnn.estimators.base import BaseSequenceEstimator, SequenceClassifier, SequenceForecaster, SequenceRegressor
 from tsrnn.estimators.baselines import SeasonalNaiveForecaster
+from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
 from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
+from tsrnn.estimators.cyclenet import CycleNetForecaster
 from tsrnn.estimators.lem import LEMClassifier, LEMForecaster, LEMRegressor
 from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
 from tsrnn.estimators.ltc import LTCClassifier, LTCForecaster, LTCRegressor
@@ -13,8 +15,11 @@ from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
 __all__ = [
     "BaseSequenceEstimator",
     "CfCClassifier",
+    "ChimeraClassifier",
+    "ChimeraForecaster",
     "CfCForecaster",
     "CfCRegressor",
+    "CycleNetForecaster",
     "LEMClassifier",
     "LEMForecaster",
     "LEMRegressor",

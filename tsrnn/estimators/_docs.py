@@ -36,10 +36,12 @@ Examples
 """
 
 
-def estimator_doc(title, summary, family_doc, task, example, training_defaults=None):
+def estimator_doc(title, summary, family_doc, task, example, training_defaults=None, task_doc=None):
     """Numpydoc docstring of a concrete estimator; ``task`` is "classifier", "regressor" or "forecaster";
-    ``training_defaults`` (name -> value) are the family's own defaults of training parameters."""
-    task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
+    ``training_defaults`` (name -> value) are the family's own defaults of training parameters; ``task_doc``
+    replaces the task parameters' documentation."""
+    if task_doc is None:
+        task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
     training = TRAINING_PARAMS_DOC
     for name, value in (training_defaults or {}).items():
         training = re.sub(rf"^{name} : (.*), default=.*$", rf"{name} : \g<1>, default={value!r}", training, flags=re.M)

@@ -24,6 +24,8 @@ TRAINING_PARAMS = {
     "lr": 3e-3,
     "weight_decay": 0.01,
     "ssm_lr": 1e-3,
+    "lr_decay": 1.0,
+    "lr_decay_start": 0,
     "early_stopping": False,
     "patience": 10,
     "validation_fraction": 0.1,
@@ -44,9 +46,14 @@ weight_decay : float, default=0.01
     Weight decay of the regular parameters.
 ssm_lr : float, default=1e-3
     Learning rate of the state-space parameters (eigenvalues, B, steps), trained without weight decay.
+lr_decay : float, default=1.0
+    Multiply every learning rate by this factor after each epoch from epoch ``lr_decay_start`` on (1.0: constant).
+lr_decay_start : int, default=0
+    Epochs run at the initial learning rate before the decay starts.
 early_stopping : bool, default=False
-    Hold out ``validation_fraction`` of the training samples and stop after ``patience`` epochs without
-    improvement; the best weights are kept.
+    Hold out ``validation_fraction`` of the training samples (forecasters: the last ``validation_fraction`` of
+    every series, in time order) and stop after ``patience`` epochs without improvement; the best weights are
+    kept.
 patience : int, default=10
 validation_fraction : float, default=0.1
 device : {"auto", "cpu", "cuda", "mps"}, default="auto"
@@ -135,6 +142,8 @@ class BaseSequenceEstimator(BaseEstimator):
         _check_param("lr", self.lr, float, 0)
         _check_param("ssm_lr", self.ssm_lr, float, 0)
         _check_param("weight_decay", self.weight_decay, float, 0)
+        _check_param("lr_decay", self.lr_decay, float, 0, 1)
+        _check_param("lr_decay_start", self.lr_decay_start, int, 0)
         _check_param("patience", self.patience, int, 1)
         _check_param("validation_fraction", self.validation_fraction, float, 0, 1)
         _check_param("device", self.device, None, choices=("auto", "cpu", "cuda", "gpu", "mps"))
@@ -153,9 +162,9 @@ class BaseSequenceEstimator(BaseEstimator):
             return int(np.random.SeedSequence().generate_state(1)[0])
         return int(self.random_state) % (2**32)
 
-    def _train(self, build, arrays: dict, loss: str):
+    def _train(self, build, arrays: dict, loss: str, val_arrays: dict | None = None):
         """Build the network with ``build()`` and train it, all under a private RNG; sets ``module_``
-        and ``history_``."""
+        and ``history_``. ``val_arrays`` replaces the random validation split of early stopping."""
         import torch
 
         from tsrnn.training.trainer import fit_network, resolve_accelerator
@@ -168,7 +177,8 @@ class BaseSequenceEstimator(BaseEstimator):
             net = build()
             history = fit_network(
                 net, arrays, loss=loss, max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                weight_decay=self.weight_decay, ssm_lr=self.ssm_lr, early_stopping=self.early_stopping,
+                weight_decay=self.weight_decay, ssm_lr=self.ssm_lr, lr_decay=self.lr_decay,
+                lr_decay_start=self.lr_decay_start, early_stopping=self.early_stopping, val_arrays=val_arrays,
                 patience=self.patience, validation_fraction=self.validation_fraction, device=self.device,
                 precision=self.precision, verbose=self.verbose, trainer_kwargs=self.trainer_kwargs, rng=rng)
         self.module_ = net.cpu().eval()
@@ -210,9 +220,9 @@ class BaseSequenceEstimator(BaseEstimator):
         n = inputs["x"].shape[0]
         with torch.no_grad():
             for start in range(0, n, batch_size):
-                part = {k: (None if v is None else torch.as_tensor(v[start : start + batch_size], device=device))
-                        for k, v in inputs.items()}
-                outs.append(net(part["x"], dt=part.get("dt"), mask=part.get("mask")).double().cpu().numpy())
+                part = {k: torch.as_tensor(v[start : start + batch_size], device=device)
+                        for k, v in inputs.items() if v is not None and k != "y"}
+                outs.append(net(part.pop("x"), **part).double().cpu().numpy())
         return np.concatenate(outs, axis=0)
 
     def _n_inputs(self) -> int:
@@ -503,42 +513,75 @@ class SequenceForecaster(BaseSequenceEstimator):
     def fit(self, y, times=None):
         """Fit on a series ``y`` (``(T,)``, ``(T, C)``, pandas, or a list of those) with optional ``times``.
 
+        With ``early_stopping`` the last ``validation_fraction`` of every series (its targets, with the
+        ``lookback`` rows before them as inputs) is the validation set, and the scaler is fit on the rows
+        before it only.
+
         Returns
         -------
         self
         """
-        from tsrnn.data.panel import Panel
         from tsrnn.data.scaling import ChannelScaler
-        from tsrnn.data.windowing import make_windows
 
         self._validate_training_params()
         self._validate_task_params()
         series, self.univariate_ = check_series_list(y)
         times_list = self._check_times_list(times, series)
         need = self.lookback + self.horizon
-        for i, s in enumerate(series):
-            if len(s) < need:
-                raise ValueError(f"y{'' if len(series) == 1 else f'[{i}]'} has {len(s)} time points, fewer than "
-                                 f"lookback + horizon = {self.lookback} + {self.horizon}")
+        n_val = [int(round(self.validation_fraction * len(s))) if self.early_stopping else 0 for s in series]
+        for i, (s, v) in enumerate(zip(series, n_val, strict=True)):
+            name = f"y{'' if len(series) == 1 else f'[{i}]'}"
+            if len(s) - v < need or (self.early_stopping and v < self.horizon):
+                raise ValueError(f"{name} has {len(s)} time points: the training part needs at least lookback + "
+                                 f"horizon = {self.lookback} + {self.horizon}" + (
+                                     f" and the validation part (validation_fraction={self.validation_fraction}: "
+                                     f"{v} rows) at least horizon" if self.early_stopping else ""))
         self.n_features_in_ = series[0].shape[1]
         self.max_length_ = self.lookback
-        self.scaler_ = ChannelScaler().fit(np.concatenate(series))
-        Xs, Ys, Ts = [], [], []
-        for s, t in zip(series, times_list, strict=False):
-            X, Y, T = make_windows(self.scaler_.transform(s), self.lookback, self.horizon, self.stride, t)
+        self.scaler_ = ChannelScaler().fit(np.concatenate([s[: len(s) - v] for s, v in zip(series, n_val, strict=True)]))
+        self._set_time_origin(times_list)
+        parts = [(s[: len(s) - v], t if t is None else t[: len(s) - v], 0) for s, t, v in
+                 zip(series, times_list, n_val, strict=True)]
+        self.missing_indicators_ = bool(np.isnan(np.concatenate([p[0] for p in parts])).any())
+        self.time_unit_ = 1.0 if times is None else float(np.median(np.concatenate([np.diff(t) for t in times_list])))
+        inputs = self._window_arrays(parts, stride=self.stride)
+        val_inputs = None
+        if self.early_stopping:
+            start = [len(s) - v - self.lookback for s, v in zip(series, n_val, strict=True)]
+            val_inputs = self._window_arrays([(s[a:], t if t is None else t[a:], a) for s, t, a in
+                                              zip(series, times_list, start, strict=True)], stride=1)
+        self.context_ = series[-1][-self.lookback :]
+        self.context_times_ = None if times is None else times_list[-1][-self.lookback :]
+        self.context_start_ = len(series[-1]) - self.lookback
+        self._train(self._build_net, inputs, loss="mse", val_arrays=val_inputs)
+        return self
+
+    def _window_arrays(self, parts, stride: int) -> dict:
+        """Model inputs and targets of every window of ``parts``: (values, times or None, first row) triples."""
+        from tsrnn.data.panel import Panel
+        from tsrnn.data.windowing import make_windows
+
+        Xs, Ys, Ts, rows = [], [], [], []
+        for values, t, first in parts:
+            X, Y, T = make_windows(self.scaler_.transform(values), self.lookback, self.horizon, stride, t)
             Xs.append(X)
             Ys.append(Y)
             Ts.append(T)
+            rows.append(first + stride * np.arange(len(X)))
         panel = Panel(np.concatenate(Xs), np.full(sum(len(x) for x in Xs), self.lookback),
-                      None if times is None else np.concatenate(Ts))
-        self.missing_indicators_ = bool(np.isnan(panel.values).any())
-        self.time_unit_ = panel.median_gap()
+                      None if Ts[0] is None else np.concatenate(Ts))
         inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+        inputs.update(self._window_extras(np.concatenate(rows), panel.times))
         inputs["y"] = np.concatenate(Ys).astype(np.float32)
-        self.context_ = series[-1][-self.lookback :]
-        self.context_times_ = None if times is None else times_list[-1][-self.lookback :]
-        self._train(self._build_net, inputs, loss="mse")
-        return self
+        return inputs
+
+    def _set_time_origin(self, times_list):
+        """Hook: remember what the family needs of the training time axis (see :meth:`_window_extras`)."""
+
+    def _window_extras(self, first_rows, times) -> dict:
+        """Hook: extra model inputs per window, from the row index of each window's first input step in its
+        series (``None`` when unknown) and the input times ``(n, lookback)`` (or ``None``)."""
+        return {}
 
     def _check_times_list(self, times, series):
         self._check_times_allowed(times)
@@ -608,8 +651,9 @@ class SequenceForecaster(BaseSequenceEstimator):
         values, ctx_times, single = self._contexts(X, times)
         n = values.shape[0]
         panel = Panel(self.scaler_.transform(values), np.full(n, self.lookback), ctx_times)
-        out = self.scaler_.inverse_transform(self._forward(to_model_inputs(panel, self.missing_indicators_,
-                                                                            self.time_unit_)))
+        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+        inputs.update(self._window_extras(np.array([self.context_start_]) if X is None else None, ctx_times))
+        out = self.scaler_.inverse_transform(self._forward(inputs))
         if single:
             out = out[0]
             return out[:, 0] if self.univariate_ else out
@@ -626,6 +670,7 @@ class SequenceForecaster(BaseSequenceEstimator):
     def _fitted_state(self):
         state = super()._fitted_state()
         state.update(scaler_=self.scaler_.get_state(), context_=self.context_.tolist(),
+                     context_start_=int(self.context_start_),
                      context_times_=None if self.context_times_ is None else self.context_times_.tolist(),
                      univariate_=self.univariate_)
         return state
@@ -636,5 +681,6 @@ class SequenceForecaster(BaseSequenceEstimator):
         super()._restore_fitted_state(state)
         self.scaler_ = ChannelScaler.from_state(state["scaler_"])
         self.context_ = np.asarray(state["context_"], dtype=np.float64)
+        self.context_start_ = state["context_start_"]
         self.context_times_ = None if state["context_times_"] is None else np.asarray(state["context_times_"])
         self.univariate_ = state["univariate_"]

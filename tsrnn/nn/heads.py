@@ -86,6 +86,33 @@ class SequencePoolingNet(nn.Module):
         return torch.stack(outputs, dim=1), (backbone_state, total, count)
 
 
+def instance_normalize(values: torch.Tensor, observed: torch.Tensor, unbiased: bool = False, eps: float = 1e-5):
+    """Standardize every window per channel over its observed steps (reversible instance normalization).
+
+    Parameters
+    ----------
+    values : Tensor, shape (B, L, C)
+        Missing entries may hold anything finite; they are zeroed in the output.
+    observed : Tensor, shape (B, L, C)
+        1 where observed, 0 where missing.
+    unbiased : bool
+        Divide the sum of squares by ``count - 1`` (torch's default ``var``, as CycleNet) instead of ``count``.
+    eps : float
+        Added to the variance.
+
+    Returns
+    -------
+    normalized : Tensor, shape (B, L, C)
+    mean, std : Tensor, shape (B, 1, C)
+        To undo the normalization: ``forecast * std + mean``.
+    """
+    count = observed.sum(dim=1, keepdim=True).clamp(min=1.0)
+    mean = (values * observed).sum(dim=1, keepdim=True) / count
+    denom = (count - 1.0).clamp(min=1.0) if unbiased else count
+    std = torch.sqrt(((values - mean) ** 2 * observed).sum(dim=1, keepdim=True) / denom + eps)
+    return (values - mean) / std * observed, mean, std
+
+
 class DirectForecastNet(nn.Module):
     """Direct multi-horizon forecaster: encode the lookback window, map the last features to all steps.
 
@@ -123,10 +150,7 @@ class DirectForecastNet(nn.Module):
         if mask is not None:
             observed = observed * mask.unsqueeze(-1).to(observed.dtype)
         if self.instance_norm:
-            count = observed.sum(dim=1, keepdim=True).clamp(min=1.0)
-            mean = (values * observed).sum(dim=1, keepdim=True) / count
-            std = torch.sqrt(((values - mean) ** 2 * observed).sum(dim=1, keepdim=True) / count + 1e-5)
-            values = (values - mean) / std * observed
+            values, mean, std = instance_normalize(values, observed)
         parts = [values, observed] if self.indicators else [values]
         if self.channel_independent:
             n, length = x.shape[:2]

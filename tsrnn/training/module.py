@@ -33,18 +33,24 @@ class SequenceLightningModule(L.LightningModule):
         Weight decay of the regular group.
     ssm_lr : float
         Learning rate of parameters tagged by :func:`tsrnn.nn.blocks.mark_ssm_parameter` (no weight decay).
+    lr_decay : float
+        Per-epoch multiplicative decay of every learning rate, applied after epoch ``lr_decay_start`` (1.0: none).
+    lr_decay_start : int
+        Epochs at the initial learning rate before the decay.
     """
 
     def __init__(self, net: torch.nn.Module, loss: str = "mse", lr: float = 1e-3, weight_decay: float = 0.0,
-                 ssm_lr: float = 1e-3):
+                 ssm_lr: float = 1e-3, lr_decay: float = 1.0, lr_decay_start: int = 0):
         super().__init__()
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         self.net, self.loss_name = net, loss
         self.lr, self.weight_decay, self.ssm_lr = lr, weight_decay, ssm_lr
+        self.lr_decay, self.lr_decay_start = lr_decay, lr_decay_start
 
     def forward(self, batch: dict) -> torch.Tensor:
-        return self.net(batch["x"], dt=batch.get("dt"), mask=batch.get("mask"))
+        """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras)."""
+        return self.net(batch["x"], **{k: v for k, v in batch.items() if k not in ("x", "y")})
 
     def _loss(self, batch):
         out = self(batch)
@@ -68,4 +74,9 @@ class SequenceLightningModule(L.LightningModule):
         groups = [{"params": regular, "lr": self.lr, "weight_decay": self.weight_decay}]
         if ssm:
             groups.append({"params": ssm, "lr": self.ssm_lr, "weight_decay": 0.0})
-        return torch.optim.AdamW(groups)
+        optimizer = torch.optim.AdamW(groups)
+        if self.lr_decay == 1.0:
+            return optimizer
+        gamma, start = self.lr_decay, self.lr_decay_start
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: gamma ** max(0, epoch - start + 1))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "epoch"}}

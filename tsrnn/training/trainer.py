@@ -111,24 +111,30 @@ def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", ver
 
 def fit_network(net, arrays: dict, *, loss: str, max_epochs: int, batch_size: int, lr: float, weight_decay: float,
                 ssm_lr: float, early_stopping: bool, patience: int, validation_fraction: float, device: str,
-                precision, verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator) -> list[dict]:
+                precision, verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator,
+                lr_decay: float = 1.0, lr_decay_start: int = 0, val_arrays: dict | None = None) -> list[dict]:
     """Train ``net`` on ``arrays`` (dict of equal-length arrays with ``x`` and ``y``) through Lightning.
 
-    Returns the per-epoch history. With ``early_stopping`` a random ``validation_fraction`` of the samples
-    is held out and training stops after ``patience`` epochs without improvement of ``val_loss``; the best
-    weights are restored.
+    Returns the per-epoch history. Training batches are reshuffled every epoch and an incomplete last batch is
+    dropped when there is a full one. With ``early_stopping`` the samples of ``val_arrays`` (when given), else a
+    random ``validation_fraction`` of ``arrays``, are held out and training stops after ``patience`` epochs
+    without improvement of ``val_loss``; the best weights are restored. Validation never drops samples.
     """
     n = arrays["x"].shape[0]
     order = rng.permutation(n)
-    n_val = int(round(validation_fraction * n)) if early_stopping else 0
-    if early_stopping and (n_val < 1 or n - n_val < 1):
+    n_val = 0 if val_arrays is not None else int(round(validation_fraction * n)) if early_stopping else 0
+    if early_stopping and val_arrays is None and (n_val < 1 or n - n_val < 1):
         raise ValueError(f"early_stopping needs validation_fraction * n_samples >= 1 and a non-empty training "
                          f"part; got validation_fraction={validation_fraction} with {n} samples")
     take = lambda idx: {k: (None if v is None else v[idx]) for k, v in arrays.items()}  # noqa: E731
     generator = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
+    # An incomplete last batch (possibly a single sample) gets a full Adam step from a noisy gradient; drop it
+    # when there is a full batch (the samples are reshuffled every epoch, so none is left out for good).
     train_loader = DataLoader(ArrayDataset(take(order[n_val:])), batch_size=batch_size, shuffle=True,
-                              generator=generator)
+                              generator=generator, drop_last=n - n_val >= batch_size)
     val_loader = DataLoader(ArrayDataset(take(order[:n_val])), batch_size=batch_size) if n_val else None
+    if early_stopping and val_arrays is not None:
+        val_loader = DataLoader(ArrayDataset(val_arrays), batch_size=batch_size)
     history = HistoryCallback()
     callbacks = [history]
     best = None
@@ -137,7 +143,8 @@ def fit_network(net, arrays: dict, *, loss: str, max_epochs: int, batch_size: in
 
         best = _BestWeights()
         callbacks += [EarlyStopping(monitor="val_loss", patience=patience, mode="min"), best]
-    module = SequenceLightningModule(net, loss=loss, lr=lr, weight_decay=weight_decay, ssm_lr=ssm_lr)
+    module = SequenceLightningModule(net, loss=loss, lr=lr, weight_decay=weight_decay, ssm_lr=ssm_lr,
+                                     lr_decay=lr_decay, lr_decay_start=lr_decay_start)
     with quiet(verbose):
         trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
         trainer.fit(module, train_loader, val_loader)

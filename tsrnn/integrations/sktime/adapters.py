@@ -95,7 +95,9 @@ class TsrnnForecaster(BaseForecaster):
         context = self._y.to_numpy(dtype=np.float64)
         if self.estimator_.horizon < steps.max():
             raise ValueError(f"fh reaches {steps.max()} steps, beyond the fitted horizon {self.estimator_.horizon}")
-        pred = self.estimator_.predict(context)
+        # Families that align by position (CycleNet's phase) get row numbers on the training axis as times.
+        times = np.arange(len(context), dtype=np.float64) if getattr(self.estimator_, "_reads_positions", False) else None
+        pred = self.estimator_.predict(context, times=times)
         pred = pred.reshape(pred.shape[0], -1)[steps - 1]
         index = fh.to_absolute_index(self.cutoff)
         return pd.DataFrame(pred, index=index, columns=self._y.columns)
