@@ -174,6 +174,50 @@ def main():
         parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
+    for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table)):
+        (OUT.parent / name).write_text(make())
+        print("wrote", OUT.parent / name)
+
+
+def cyclenet_table() -> str:
+    res = _load("cyclenet_etth1")
+    if not res:
+        return "*(not run yet: benchmarks/bench_cyclenet.py)*\n"
+    r = res["results"]
+    rows = []
+    for key, v in r.items():
+        if "seasonal_naive" in key:
+            continue
+        lookback, horizon, backbone, variant = key.split("_", 3)
+        paper = v.get("paper_mse")
+        rows.append([lookback[1:], horizon[1:], backbone, {"no_cycle": "none (ablation)"}.get(variant, variant.replace("cycle", "W=")),
+                     f"{v['mse']:.4f} ± {v['mse_std']:.4f}", f"{v['mae']:.4f}", f"{paper:.3f}" if paper else "-",
+                     f"{100 * (v['mse'] / paper - 1):+.1f}%" if paper else "-",
+                     f"{r.get(f'{lookback}_{horizon}_seasonal_naive', {}).get('mse', float('nan')):.4f}",
+                     v["seeds"], f"{v['epochs']:.1f}", f"{v['seconds']:.0f}"])
+    rows.sort(key=lambda x: (int(x[0]), x[2], int(x[1]), x[3]))
+    return (_machine(res["machine"]) + "\n" + _table(["lookback", "horizon", "backbone", "cycle", "test MSE (mean ± std)",
+                                                      "MAE", "paper MSE", "vs paper", "seasonal naive", "seeds",
+                                                      "epochs", "fit s"], rows))
+
+
+def chimera_table() -> str:
+    res = _load("chimera")
+    if not res:
+        return "*(not run yet: benchmarks/bench_chimera.py)*\n"
+    r = res["results"]
+    fc = [[k, f"{v['chimera']['mse']:.4f}", f"{v['chimera']['mae']:.4f}", f"{v['chimera']['seconds']:.0f}",
+           f"{v['cyclenet_linear']['mse']:.4f}" if v["cyclenet_linear"].get("mse") else "-",
+           f"{v['seasonal_naive']['mse']:.4f}"] for k, v in r.items() if k.startswith("etth1")]
+    cl = [[k.split("_", 1)[0], k.split("_", 1)[1], f"{v['accuracy']:.4f}", len(v["runs"]), f"{v['seconds']:.0f}"]
+          for k, v in r.items() if not k.startswith("etth1")]
+    out = _machine(res["machine"]) + "\n"
+    if fc:
+        out += _table(["task", "Chimera MSE", "Chimera MAE", "Chimera fit s", "CycleNet/Linear MSE",
+                       "seasonal naive MSE"], fc) + "\n"
+    if cl:
+        out += _table(["dataset", "variant", "test accuracy", "seeds", "fit s"], cl)
+    return out
 
 
 if __name__ == "__main__":
