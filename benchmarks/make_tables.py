@@ -190,7 +190,8 @@ def cyclenet_table() -> str:
             continue
         lookback, horizon, backbone, variant = key.split("_", 3)
         paper = v.get("paper_mse")
-        rows.append([lookback[1:], horizon[1:], backbone, {"no_cycle": "none (ablation)"}.get(variant, variant.replace("cycle", "W=")),
+        cycle = {"no_cycle": "none (ablation)"}.get(variant, variant.replace("cycle", "W="))
+        rows.append([lookback[1:], horizon[1:], backbone, cycle,
                      f"{v['mse']:.4f} ± {v['mse_std']:.4f}", f"{v['mae']:.4f}", f"{paper:.3f}" if paper else "-",
                      f"{100 * (v['mse'] / paper - 1):+.1f}%" if paper else "-",
                      f"{r.get(f'{lookback}_{horizon}_seasonal_naive', {}).get('mse', float('nan')):.4f}",

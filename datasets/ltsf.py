@@ -17,7 +17,6 @@ Estimators that read positions on the time axis (CycleNet's phase) get the row n
 from __future__ import annotations
 
 import numpy as np
-
 from tsrnn.datasets.ett import ETT_SPLITS, load_etth1
 
 

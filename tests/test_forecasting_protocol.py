@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from tsrnn.datasets import ETT_SPLITS, load_etth1, ltsf_evaluate, ltsf_fit, ltsf_windows
 
 from tsrnn import CycleNetForecaster, SeasonalNaiveForecaster, load
-from tsrnn.datasets import ETT_SPLITS, load_etth1, ltsf_evaluate, ltsf_fit, ltsf_windows
 from tsrnn.nn.cyclenet import CycleNet, autocorrelation_period
 
 

@@ -2,8 +2,8 @@
 
 from tsrnn.estimators.base import BaseSequenceEstimator, SequenceClassifier, SequenceForecaster, SequenceRegressor
 from tsrnn.estimators.baselines import SeasonalNaiveForecaster
-from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
 from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
+from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
 from tsrnn.estimators.cyclenet import CycleNetForecaster
 from tsrnn.estimators.lem import LEMClassifier, LEMForecaster, LEMRegressor
 from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor

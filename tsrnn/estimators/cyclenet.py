@@ -6,8 +6,8 @@ import warnings
 
 import numpy as np
 
-from tsrnn.estimators._docs import estimator_doc
 from tsrnn.data.irregular import place_on_grid
+from tsrnn.estimators._docs import estimator_doc
 from tsrnn.estimators.base import SequenceForecaster, _check_param, check_series_list, estimator
 
 TASKS = ("forecasting",)
@@ -146,8 +146,8 @@ class CycleNetFamily:
 
     @property
     def cycle_(self) -> np.ndarray:
-        """The learned cycle ``Q``, shape (cycle_length_, n_channels), in instance-normalized units; row ``p``
-        is the value at phase ``p`` (position mod ``cycle_length_``)."""
+        """The learned cycle ``Q``, shape ``(cycle_length_, n_channels)``, in instance-normalized units; row
+        ``p`` is the value at phase ``p`` (position mod ``cycle_length_``)."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
