@@ -4,6 +4,8 @@
   Informer/CycleNet split and train-only scaling.
 - :func:`ltsf_windows`, :func:`ltsf_fit`, :func:`ltsf_evaluate`: the standard long-term forecasting protocol
   on ETTh1 (split, train-only scaling, every test window, batch-size-invariant MSE / MAE).
+- :func:`make_trajectory` (Lorenz-63, Rössler), :func:`make_lorenz96`: ground-truth chaotic systems for
+  dynamical-systems reconstruction (scipy integration, transient, standardization, observation noise).
 - :func:`load_classification`: UCR/UEA sets that sktime bundles offline, in tsrnn's panel layout
   ``(n_samples, n_timepoints, n_channels)`` (or a list of arrays for unequal lengths).
 - :func:`etth1_irregular_queries`, :func:`irregular_classification`: irregularly sampled versions of those,
@@ -11,9 +13,10 @@
 """
 
 from tsrnn.datasets.classification import CLASSIFICATION_SETS, load_classification
+from tsrnn.datasets.dynamical import SYSTEMS, make_lorenz96, make_trajectory
 from tsrnn.datasets.ett import ETT_SPLITS, ett_windows, load_etth1
 from tsrnn.datasets.irregular import etth1_irregular_queries, irregular_classification
 from tsrnn.datasets.ltsf import ltsf_evaluate, ltsf_fit, ltsf_windows
 
-__all__ = ["CLASSIFICATION_SETS", "ETT_SPLITS", "etth1_irregular_queries", "ett_windows", "irregular_classification",
+__all__ = ["SYSTEMS", "make_lorenz96", "make_trajectory", "CLASSIFICATION_SETS", "ETT_SPLITS", "etth1_irregular_queries", "ett_windows", "irregular_classification",
            "load_classification", "load_etth1", "ltsf_evaluate", "ltsf_fit", "ltsf_windows"]

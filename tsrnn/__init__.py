@@ -36,6 +36,9 @@ _LAZY = {
     "CycleNetForecaster": "tsrnn.estimators.cyclenet",
     "ChimeraForecaster": "tsrnn.estimators.chimera",
     "ChimeraClassifier": "tsrnn.estimators.chimera",
+    "PLRNNReconstructor": "tsrnn.estimators.dsr",
+    "ShallowPLRNNReconstructor": "tsrnn.estimators.dsr",
+    "ALRNNReconstructor": "tsrnn.estimators.dsr",
     "SeasonalNaiveForecaster": "tsrnn.estimators.baselines",
     "load": "tsrnn.io",
 }
@@ -60,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover -- mirrors the lazy exports for type check
     from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
     from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
     from tsrnn.estimators.cyclenet import CycleNetForecaster
+    from tsrnn.estimators.dsr import ALRNNReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor
     from tsrnn.estimators.lem import LEMClassifier, LEMForecaster, LEMRegressor
     from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
     from tsrnn.estimators.ltc import LTCClassifier, LTCForecaster, LTCRegressor

@@ -30,6 +30,9 @@ ESTIMATORS = {
     "tsrnn.CycleNetForecaster": "tsrnn.estimators.cyclenet:CycleNetForecaster",
     "tsrnn.ChimeraForecaster": "tsrnn.estimators.chimera:ChimeraForecaster",
     "tsrnn.ChimeraClassifier": "tsrnn.estimators.chimera:ChimeraClassifier",
+    "tsrnn.PLRNNReconstructor": "tsrnn.estimators.dsr:PLRNNReconstructor",
+    "tsrnn.ShallowPLRNNReconstructor": "tsrnn.estimators.dsr:ShallowPLRNNReconstructor",
+    "tsrnn.ALRNNReconstructor": "tsrnn.estimators.dsr:ALRNNReconstructor",
 }
 
 #: Which tasks each family supports.
@@ -50,6 +53,9 @@ FAMILIES = {
             "regression": "tsrnn.LEMRegressor"},
     "CycleNet": {"forecasting": "tsrnn.CycleNetForecaster"},
     "Chimera": {"forecasting": "tsrnn.ChimeraForecaster", "classification": "tsrnn.ChimeraClassifier"},
+    "PLRNN": {"reconstruction": "tsrnn.PLRNNReconstructor"},
+    "shPLRNN": {"reconstruction": "tsrnn.ShallowPLRNNReconstructor"},
+    "AL-RNN": {"reconstruction": "tsrnn.ALRNNReconstructor"},
 }
 
 
@@ -62,14 +68,18 @@ def get_estimator_class(name: str):
 
 
 def all_estimators(task: str | None = None) -> list[type]:
-    """Registered estimator classes, optionally only those of one task."""
+    """Registered estimator classes, optionally only those of one task ("classification", "regression",
+    "forecasting", "reconstruction")."""
     from sklearn.base import ClassifierMixin, RegressorMixin
 
+    from tsrnn.estimators.base import SequenceForecaster
+    from tsrnn.estimators.dsr import DSRReconstructor
+
     classes = [get_estimator_class(n) for n in ESTIMATORS]
-    if task == "classification":
-        return [c for c in classes if issubclass(c, ClassifierMixin)]
-    if task == "regression":
-        return [c for c in classes if issubclass(c, RegressorMixin)]
-    if task == "forecasting":
-        return [c for c in classes if not issubclass(c, (ClassifierMixin, RegressorMixin))]
-    return classes
+    kinds = {"classification": ClassifierMixin, "regression": RegressorMixin, "forecasting": SequenceForecaster,
+             "reconstruction": DSRReconstructor}
+    if task is None:
+        return classes
+    if task not in kinds:
+        raise ValueError(f"task must be one of {sorted(kinds)} or None, got {task!r}")
+    return [c for c in classes if issubclass(c, kinds[task])]

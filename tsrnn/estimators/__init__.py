@@ -5,6 +5,7 @@ from tsrnn.estimators.baselines import SeasonalNaiveForecaster
 from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
 from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
 from tsrnn.estimators.cyclenet import CycleNetForecaster
+from tsrnn.estimators.dsr import ALRNNReconstructor, DSRReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor
 from tsrnn.estimators.lem import LEMClassifier, LEMForecaster, LEMRegressor
 from tsrnn.estimators.lssl import LSSLClassifier, LSSLForecaster, LSSLRegressor
 from tsrnn.estimators.ltc import LTCClassifier, LTCForecaster, LTCRegressor
@@ -13,6 +14,10 @@ from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
 from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
 
 __all__ = [
+    "ALRNNReconstructor",
+    "DSRReconstructor",
+    "PLRNNReconstructor",
+    "ShallowPLRNNReconstructor",
     "BaseSequenceEstimator",
     "CfCClassifier",
     "ChimeraClassifier",

@@ -1,0 +1,283 @@
+"""Dynamical-systems reconstruction: metrics, ground-truth systems, PLRNN models, training, symbolic dynamics,
+reconstructors."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+from tsrnn import ALRNNReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor, load
+from tsrnn.datasets import make_lorenz96, make_trajectory
+from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian, rossler_field, rossler_jacobian
+from tsrnn.metrics import (
+    lyapunov_spectrum,
+    lyapunov_spectrum_flow,
+    power_spectrum_distance,
+    prediction_error,
+    state_space_divergence,
+)
+from tsrnn.nn.plrnn import ALRNN, PLRNN, DendriticPLRNN, ShallowPLRNN
+from tsrnn.nn.symbolic import all_regions, find_cycles, fixed_points, symbolic_sequence, transition_graph
+from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows
+
+# --- metrics -----------------------------------------------------------------------------------------------
+
+
+def test_binned_divergence_hand_computed():
+    x = np.repeat([0.0, 1.0], 1000)[:, None]
+    assert state_space_divergence(x, x, n_bins=2) == pytest.approx(0.0, abs=1e-15)
+    y = np.concatenate([np.zeros(1500), np.ones(500)])[:, None]
+    a = 1e-5
+    p = np.array([1000 + a, 1000 + a]) / (2000 + 2 * a)
+    q = np.array([1500 + a, 500 + a]) / (2000 + 2 * a)
+    assert state_space_divergence(x, y, n_bins=2) == pytest.approx(np.sum(p * np.log(p / q)), rel=1e-12)
+    assert np.sum(p * np.log(p / q)) == pytest.approx(0.5 * np.log(4 / 3), rel=1e-4)
+    # mass leaving the box (or diverging to inf) is penalized, never dropped
+    far = np.concatenate([np.zeros(1000), np.full(1000, np.inf)])[:, None]
+    assert state_space_divergence(x, far, n_bins=2) > 5
+
+
+def test_gmm_divergence_of_shifted_gaussians():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((10_000, 6))
+    assert state_space_divergence(x, x) == pytest.approx(0.0, abs=1e-12)  # auto: GMM from 6 dimensions
+    shift = np.zeros(6)
+    shift[0] = 1.0
+    # mixtures of unit-variance kernels over N(0, I) and N(mu, I) samples ~ N(., 2 I): KL = |mu|^2 / (2 * 2)
+    d = state_space_divergence(x, rng.standard_normal((10_000, 6)) + shift, n_samples=2000)
+    assert d == pytest.approx(0.25, abs=0.06)
+
+
+def test_power_spectrum_distance():
+    t = np.arange(5000) * 0.05
+    x = np.stack([np.sin(t), np.cos(2 * t)], 1)
+    assert power_spectrum_distance(x, x) == pytest.approx(0.0, abs=1e-6)
+    assert power_spectrum_distance(x, 3 * x + 1) == pytest.approx(0.0, abs=1e-6)  # z-scored first
+    far = power_spectrum_distance(x, np.stack([np.sin(5 * t), np.cos(9 * t)], 1))
+    near = power_spectrum_distance(x, np.stack([np.sin(1.02 * t), np.cos(2.02 * t)], 1))
+    assert 0 < near < far <= 1
+    assert power_spectrum_distance(x, np.full_like(x, np.nan)) == 1.0
+    with pytest.raises(ValueError, match="same shape"):
+        power_spectrum_distance(x, x[:-1])
+
+
+def test_lyapunov_exponents_of_lorenz_from_its_vector_field():
+    lam = lyapunov_spectrum_flow(lorenz63_field, lorenz63_jacobian, [1.0, 1.0, 20.0], dt=0.01, n_steps=40_000)
+    assert lam[0] == pytest.approx(0.906, rel=0.02)
+    assert abs(lam[1]) < 0.02
+    assert lam.sum() == pytest.approx(-(10 + 1 + 8 / 3), rel=1e-3)  # = the constant trace of the Jacobian
+
+
+def test_lyapunov_of_a_linear_map_and_prediction_error():
+    A = np.array([[0.5, 1.0], [0.0, 1.5]])
+    lam = lyapunov_spectrum(lambda z: A @ z, lambda z: A, np.ones(2), n_steps=200, n_transient=0)
+    np.testing.assert_allclose(lam, np.log([1.5, 0.5]), atol=1e-2)
+    x = np.cumsum(np.ones((50, 2)), axis=0)
+    assert prediction_error(x, lambda s, n: s + n, 5) == 0.0
+    assert prediction_error(x, lambda s, n: s, 5) == 25.0
+
+
+# --- ground truth --------------------------------------------------------------------------------------------
+
+
+def test_trajectories_are_deterministic_standardized_and_noisy():
+    a = make_trajectory("lorenz63", 3000, random_state=3)
+    np.testing.assert_array_equal(a, make_trajectory("lorenz63", 3000, random_state=3))
+    assert not np.allclose(a, make_trajectory("lorenz63", 3000, random_state=4))
+    np.testing.assert_allclose(a.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(a.std(0), 1, atol=1e-12)
+    clean, stats = make_trajectory("lorenz63", 3000, random_state=3, standardize=False, return_stats=True)
+    np.testing.assert_allclose(stats[1], 1)
+    noisy = make_trajectory("lorenz63", 3000, random_state=3, noise=0.05)
+    assert np.std(noisy - a) == pytest.approx(0.05, rel=0.05)
+    other = make_trajectory("lorenz63", 3000, random_state=5, stats=(clean.mean(0), clean.std(0)))
+    assert abs(other.mean()) < 0.5
+    # the sampled trajectory follows the equations (fourth-order central differences vs the vector field)
+    def deriv(x, dt):
+        return (-x[4:] + 8 * x[3:-1] - 8 * x[1:-3] + x[:-4]) / (12 * dt)
+
+    np.testing.assert_allclose(deriv(clean, 0.01), lorenz63_field(clean[2:-2]), rtol=1e-2, atol=0.05)
+    r = make_trajectory("rossler", 4000, dt=0.01, standardize=False)
+    np.testing.assert_allclose(deriv(r, 0.01), rossler_field(r[2:-2]), rtol=1e-2, atol=0.05)
+    assert make_lorenz96(n_dims=5, n_steps=100).shape == (100, 5)
+    with pytest.raises(ValueError, match="system"):
+        make_trajectory("henon")
+    with pytest.raises(ValueError, match="noise"):
+        make_trajectory("lorenz63", 100, noise=-1)
+
+
+def test_rossler_jacobian_matches_finite_differences():
+    x = np.array([1.0, -2.0, 0.5])
+    eps = 1e-6
+    fd = np.stack([(rossler_field(x + eps * e) - rossler_field(x - eps * e)) / (2 * eps) for e in np.eye(3)], 1)
+    np.testing.assert_allclose(rossler_jacobian(x), fd, atol=1e-6)
+
+
+# --- models ---------------------------------------------------------------------------------------------------
+
+MODELS = [lambda: PLRNN(3, 6), lambda: DendriticPLRNN(3, 6, n_bases=4), lambda: DendriticPLRNN(3, 6, 4, clipped=False),
+          lambda: ShallowPLRNN(3, 5, 7), lambda: ShallowPLRNN(3, 5, 7, clipped=False), lambda: ALRNN(3, 6, 2)]
+
+
+@pytest.mark.parametrize("make", MODELS, ids=["plrnn", "dend", "dend_unclipped", "shallow", "shallow_plain", "alrnn"])
+def test_jacobian_and_region_maps_are_exact(make):
+    torch.manual_seed(0)
+    m = make().double()
+    z = torch.randn(5, m.n_latent, dtype=torch.float64)
+    auto = torch.stack([torch.autograd.functional.jacobian(lambda v: m(v[None])[0], z[i]) for i in range(5)])
+    torch.testing.assert_close(m.jacobian(z), auto)
+    for i in range(5):
+        J, c = m.region_affine(m.region(z[i : i + 1])[0])
+        torch.testing.assert_close(J @ z[i] + c, m(z[i : i + 1])[0])
+        torch.testing.assert_close(J, m.jacobian(z[i : i + 1])[0])
+    x = torch.randn(2, 3, dtype=torch.float64)
+    torch.testing.assert_close(m.observe(m.init_state(x)), x)
+
+
+def test_plrnn_w_is_off_diagonal_and_alrnn_units():
+    m = PLRNN(2, 4)
+    with torch.no_grad():
+        m.W.add_(torch.eye(4) * 5.0)  # the diagonal of W never enters the map
+    m2 = PLRNN(2, 4)
+    m2.load_state_dict(m.state_dict())
+    with torch.no_grad():
+        m2.W.sub_(torch.eye(4) * 5.0)
+    z = torch.randn(3, 4)
+    torch.testing.assert_close(m(z), m2(z))
+    with pytest.raises(ValueError, match="n_relu"):
+        ALRNN(3, 4, n_relu=2)
+
+
+# --- training -------------------------------------------------------------------------------------------------
+
+
+def test_forcing_semantics():
+    torch.manual_seed(0)
+    model = ALRNN(2, 5, 1)
+    x = torch.randn(3, 10, 2)
+    full = DSRLightningModule(model, forcing="gtf", alpha=1.0)
+    preds, carried = full.teacher_forced(x)
+    torch.testing.assert_close(carried[:, 1:, :2], x[:, 1:-1])  # alpha = 1: carried observed units = data
+    none = DSRLightningModule(model, forcing="gtf", alpha=0.0)
+    free = model.simulate(model.init_state(x[:, 0]), 10)[:, 1:, :2]
+    torch.testing.assert_close(none.teacher_forced(x)[0], free)  # alpha = 0: free run
+    sparse = DSRLightningModule(model, forcing="sparse", tau=4)
+    _, carried = sparse.teacher_forced(x)
+    torch.testing.assert_close(carried[:, 4, :2], x[:, 4])
+    torch.testing.assert_close(carried[:, 8, :2], x[:, 8])
+    assert not torch.allclose(carried[:, 3, :2], x[:, 3])
+    # no gradient flows into the replaced units: d loss / d (observed units before forcing) = 0
+    h = model(model.init_state(x[:, 0])).detach().requires_grad_()
+    g = torch.autograd.grad(model(torch.cat([x[:, 1], h[:, 2:]], -1)).sum(), h)[0]
+    assert g[:, :2].abs().sum() == 0 and g[:, 2:].abs().sum() > 0
+
+
+def test_adaptive_alpha_from_jacobian_norms():
+    model = PLRNN(1, 2)
+    with torch.no_grad():
+        model.A.copy_(torch.tensor([2.0, 0.5]))
+        model.W.zero_()
+    states = torch.randn(4, 10, 2)
+    assert AdaptiveGTF.estimate(model, states) == pytest.approx(1 - 1 / 2.0)
+    with torch.no_grad():
+        model.A.copy_(torch.tensor([0.5, 0.5]))
+    assert AdaptiveGTF.estimate(model, states, bound="mean") == 0.0  # contracting: no forcing needed
+
+
+def test_random_windows_are_deterministic():
+    data = [np.arange(100.0)[:, None], np.arange(50.0)[:, None]]
+    a, b = RandomWindows(data, 10, 20, seed=1), RandomWindows(data, 10, 20, seed=1)
+    wa, wb = [a[i] for i in range(20)], [b[i] for i in range(20)]
+    assert all(torch.equal(u, v) for u, v in zip(wa, wb, strict=True))
+    assert all(u.shape == (11, 1) and torch.all(torch.diff(u[:, 0]) == 1) for u in wa)
+
+
+# --- symbolic dynamics ------------------------------------------------------------------------------------------
+
+
+def _tent():
+    """An AL-RNN whose diagonal z1 = z2 carries the tent map x -> 1 - 2|x| (fixed point 1/3, 2-cycle -1/5, 3/5)."""
+    m = ALRNN(1, 2, 1).double()
+    with torch.no_grad():
+        m.A.zero_()
+        m.W.copy_(torch.tensor([[2.0, -4.0], [2.0, -4.0]]))
+        m.h.copy_(torch.tensor([1.0, 1.0]))
+    return m
+
+
+def test_fixed_points_and_cycles_of_the_tent_map():
+    m = _tent()
+    fps = fixed_points(m, all_regions(1))
+    assert len(fps) == 2 and all(f["real"] and not f["stable"] for f in fps)
+    np.testing.assert_allclose(sorted(f["z"][0] for f in fps), [-1.0, 1 / 3])
+    cycles = find_cycles(m, 2, n_trials=50, initial_states=np.random.default_rng(0).uniform(-1, 1, (50, 1)) * [1, 1])
+    tent = [c for c in cycles if np.allclose(c["states"][:, 0], c["states"][:, 1])]
+    assert len(tent) == 1
+    np.testing.assert_allclose(sorted(tent[0]["states"][:, 0]), [-0.2, 0.6])
+    for c in cycles:  # every reported cycle really is one, of minimal period 2
+        z = torch.as_tensor(c["states"][:1])
+        np.testing.assert_allclose(m(m(z)).detach().numpy(), c["states"][:1], atol=1e-10)
+        assert not np.allclose(m(z).detach().numpy(), c["states"][:1])
+    assert len(find_cycles(m, 1, n_trials=20)) == 2
+
+
+def test_symbolic_sequence_and_graph():
+    m = _tent()
+    z = m.simulate(torch.tensor([[0.1, 0.1]], dtype=torch.float64), 200)[0].detach().numpy()
+    symbols, regions, counts = symbolic_sequence(m, z)
+    assert counts.sum() == 200 and np.all(np.diff(counts) <= 0) and regions.shape[1] == 1
+    G = transition_graph(symbols, normalize=None)
+    assert G.sum() == 199
+    np.testing.assert_allclose(transition_graph(symbols).sum(axis=1), 1.0)
+
+
+# --- reconstructors -------------------------------------------------------------------------------------------
+
+FAST = dict(seq_len=30, batches_per_epoch=4, max_epochs=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def lorenz():
+    return make_trajectory("lorenz63", 3000, noise=0.05, random_state=0)
+
+
+@pytest.mark.parametrize("cls, params", [(PLRNNReconstructor, {"n_latent": 5}),
+                                         (PLRNNReconstructor, {"n_latent": 5, "n_bases": 3}),
+                                         (ShallowPLRNNReconstructor, {"hidden_dim": 8}),
+                                         (ShallowPLRNNReconstructor, {"hidden_dim": 8, "alpha": 0.3}),
+                                         (ALRNNReconstructor, {"n_latent": 6, "forcing": "sparse", "tau": 8})])
+def test_reconstructor_contract(cls, params, lorenz, tmp_path):
+    est = cls(**params, **FAST)
+    assert clone(est).get_params() == est.get_params()
+    est.fit(lorenz)
+    sim = est.simulate(50)
+    assert sim.shape == (50, 3) and np.isfinite(sim).all()
+    np.testing.assert_allclose(sim[0], lorenz[0])
+    assert est.simulate(10, x0=lorenz[:4]).shape == (4, 10, 3)
+    assert est.predict(lorenz[:7], n_steps=3).shape == (7, 3)
+    np.testing.assert_allclose(est.predict(lorenz[:1], 4)[0], est.simulate(5, x0=lorenz[0])[-1])
+    scores = est.score(lorenz[:400], metrics=["state_space_divergence", "power_spectrum_distance",
+                                              "prediction_error"])
+    assert set(scores) == {"state_space_divergence", "power_spectrum_distance", "prediction_error"}
+    np.testing.assert_allclose(cls(**params, **FAST).fit(lorenz).simulate(30), est.simulate(30))  # random_state
+    est.save(tmp_path / "m")
+    back = load(tmp_path / "m")
+    np.testing.assert_allclose(back.simulate(40), est.simulate(40))
+    assert len(est.history_) == 2
+
+
+def test_reconstructor_bad_input(lorenz):
+    with pytest.raises(ValueError, match="times"):
+        ALRNNReconstructor(**FAST).fit(lorenz, times=np.arange(len(lorenz)))
+    with pytest.raises(ValueError, match="n_latent"):
+        PLRNNReconstructor(n_latent=2, **FAST).fit(lorenz)
+    with pytest.raises(ValueError, match="seq_len"):
+        PLRNNReconstructor(**FAST).fit(lorenz[:20])
+    with pytest.raises(ValueError, match="forcing"):
+        PLRNNReconstructor(forcing="full", **FAST).fit(lorenz)
+    with pytest.raises(ValueError, match="metrics"):
+        PLRNNReconstructor(n_latent=4, **FAST).fit(lorenz).score(lorenz, metrics="r2")
+    with pytest.raises(ValueError, match="dimensions"):
+        PLRNNReconstructor(n_latent=4, **FAST).fit(lorenz).predict(lorenz[:, :2])
+    with pytest.raises(ValueError, match="n_relu"):
+        ALRNNReconstructor(n_latent=4, n_relu=2, **FAST).fit(lorenz)

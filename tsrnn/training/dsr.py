@@ -1,0 +1,169 @@
+r"""Teacher-forced training of piecewise-linear RNNs for dynamical-systems reconstruction (Lightning).
+
+Batches are windows :math:`x_0 .. x_T` sampled with replacement from one or more trajectories
+(:class:`RandomWindows`). From :math:`z_0 = [x_0; L x_0]` the model steps :math:`z_t = F(\tilde z_{t-1})`; the
+loss is the MSE of the readout of :math:`z_t` (before forcing) against :math:`x_t`. Forcing of the carried state:
+
+- ``"sparse"`` (identity / sparse teacher forcing, Mikhaeil et al. 2022): every ``tau`` steps the observed
+  units are replaced by the data, :math:`\tilde z_t = [x_t; z_{t, N:}]`; no gradient flows into replaced units.
+- ``"gtf"`` (generalized teacher forcing, Hess et al. 2023): at every step
+  :math:`\tilde z_{t,:N} = (1 - \alpha) z_{t,:N} + \alpha x_t`, the other units pass through. ``alpha`` is
+  fixed, or adapted by the :class:`AdaptiveGTF` callback.
+
+RAdam with an exponential decay of the learning rate per epoch from ``lr`` to ``end_lr``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+FORCINGS = ("gtf", "sparse")
+
+
+class RandomWindows(Dataset):
+    """``n_samples`` windows of ``seq_len + 1`` steps drawn uniformly with replacement from trajectories.
+
+    Parameters
+    ----------
+    trajectories : list of ndarray, each (T_i, N)
+    seq_len : int
+        Steps after the first one (the window has ``seq_len + 1`` rows).
+    n_samples : int
+        Windows per epoch (``batch_size * batches_per_epoch``).
+    noise : float
+        Standard deviation of Gaussian noise added to every drawn window.
+    seed : int
+    """
+
+    def __init__(self, trajectories, seq_len: int, n_samples: int, noise: float = 0.0, seed: int = 0):
+        self.data = [torch.as_tensor(t, dtype=torch.float32) for t in trajectories]
+        lengths = np.array([len(t) - seq_len for t in trajectories])
+        if np.any(lengths < 1):
+            raise ValueError(f"every trajectory needs more than seq_len = {seq_len} steps")
+        self.seq_len, self.n_samples, self.noise = seq_len, n_samples, noise
+        self.weights = lengths / lengths.sum()
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        return self.n_samples
+
+    def __getitem__(self, i):
+        k = int(self.rng.choice(len(self.data), p=self.weights))
+        s = int(self.rng.integers(len(self.data[k]) - self.seq_len))
+        x = self.data[k][s : s + self.seq_len + 1]
+        if self.noise:
+            x = x + self.noise * torch.as_tensor(self.rng.standard_normal(x.shape), dtype=x.dtype)
+        return x
+
+
+class DSRLightningModule(L.LightningModule):
+    """Teacher-forced training of a :class:`tsrnn.nn.plrnn.PiecewiseLinearRNN` (see the module docstring).
+
+    Parameters
+    ----------
+    model : PiecewiseLinearRNN
+    forcing : {"gtf", "sparse"}
+    tau : int
+        Forcing interval of sparse teacher forcing.
+    alpha : float
+        Initial / fixed GTF mixing weight in [0, 1].
+    lr, end_lr : float
+        Learning rate at the first and after the last epoch (exponential decay per epoch).
+    max_epochs : int
+        Sets the decay rate.
+    """
+
+    def __init__(self, model, forcing: str = "gtf", tau: int = 16, alpha: float = 0.5, lr: float = 1e-3,
+                 end_lr: float = 1e-5, max_epochs: int = 100):
+        super().__init__()
+        if forcing not in FORCINGS:
+            raise ValueError(f"forcing must be one of {FORCINGS}, got {forcing!r}")
+        self.model, self.forcing, self.tau, self.alpha = model, forcing, tau, float(alpha)
+        self.lr, self.end_lr, self.max_epochs = lr, end_lr, max_epochs
+        self.forced_states: torch.Tensor | None = None
+
+    def teacher_forced(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the forced recurrence on windows ``x`` (B, T+1, N).
+
+        Returns
+        -------
+        predictions : Tensor, shape (B, T, N)
+            Readouts of :math:`z_1 .. z_T` before forcing.
+        forced : Tensor, shape (B, T, M)
+            The carried (forced) states :math:`\\tilde z_0 .. \\tilde z_{T-1}` (detached), where the Jacobians of
+            adaptive GTF are evaluated.
+        """
+        N = self.model.n_obs
+        z = self.model.init_state(x[:, 0])
+        preds, carried = [], []
+        for t in range(1, x.shape[1]):
+            carried.append(z.detach())
+            z = self.model(z)
+            preds.append(z[:, :N])
+            if self.forcing == "gtf" and self.alpha > 0:
+                z = torch.cat([(1 - self.alpha) * z[:, :N] + self.alpha * x[:, t], z[:, N:]], dim=-1)
+            elif self.forcing == "sparse" and t % self.tau == 0:
+                z = torch.cat([x[:, t], z[:, N:]], dim=-1)
+        return torch.stack(preds, dim=1), torch.stack(carried, dim=1)
+
+    def training_step(self, batch, batch_idx):
+        preds, self.forced_states = self.teacher_forced(batch)
+        loss = torch.mean((preds - batch[:, 1:]) ** 2)
+        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=batch.shape[0])
+        self.log("alpha", self.alpha, on_step=False, on_epoch=True, batch_size=batch.shape[0])
+        return loss
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.RAdam(self.model.parameters(), lr=self.lr)
+        gamma = math.exp(math.log(self.end_lr / self.lr) / max(self.max_epochs, 1))
+        return {"optimizer": optimizer,
+                "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma), "interval": "epoch"}}
+
+
+class AdaptiveGTF(L.Callback):
+    r"""Adaptive GTF (aGTF): every ``every`` batches set :math:`\alpha` from Jacobian norms.
+
+    :math:`\alpha^* = \max(0, 1 - 1/G)` with :math:`G` the largest, over the batch's windows, geometric mean over
+    time of :math:`\|J(\tilde z_t)\|_2` at the forced states (``bound="product"``, the GTF default), or the
+    spectral norm of the time-averaged Jacobian (``bound="mean"``). Then :math:`\alpha \leftarrow \alpha^*` if
+    :math:`\alpha^*` is larger, else :math:`\alpha \leftarrow \gamma\alpha + (1 - \gamma)\alpha^*`. With
+    :math:`\alpha \ge 1 - 1/G` the forced Jacobian products :math:`\prod_t (1-\alpha) J_t` cannot grow.
+
+    Parameters
+    ----------
+    every : int
+    gamma : float
+    bound : {"product", "mean"}
+    """
+
+    def __init__(self, every: int = 5, gamma: float = 0.999, bound: str = "product"):
+        if bound not in ("product", "mean"):
+            raise ValueError(f"bound must be 'product' or 'mean', got {bound!r}")
+        self.every, self.gamma, self.bound = every, gamma, bound
+        self.history: list[float] = []
+
+    @staticmethod
+    def estimate(model, states: torch.Tensor, bound: str = "product") -> float:
+        """:math:`\\alpha^*` from forced states (B, T, M)."""
+        B, T, M = states.shape
+        with torch.no_grad():
+            J = model.jacobian(states.reshape(B * T, M)).view(B, T, M, M)
+            if bound == "product":
+                norms = torch.linalg.matrix_norm(J, ord=2).clamp_min(1e-12)
+                G = torch.exp(torch.log(norms).mean(dim=1)).max()
+            else:
+                G = torch.linalg.matrix_norm(J.mean(dim=1), ord=2).max()
+        return max(0.0, 1.0 - 1.0 / float(G))
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if batch_idx % self.every or pl_module.forced_states is None:
+            return
+        target = self.estimate(pl_module.model, pl_module.forced_states, self.bound)
+        a = pl_module.alpha
+        pl_module.alpha = target if target > a else self.gamma * a + (1 - self.gamma) * target
+        self.history.append(pl_module.alpha)
