@@ -18,5 +18,18 @@ from tsrnn.datasets.ett import ETT_SPLITS, ett_windows, load_etth1
 from tsrnn.datasets.irregular import etth1_irregular_queries, irregular_classification
 from tsrnn.datasets.ltsf import ltsf_evaluate, ltsf_fit, ltsf_windows
 
-__all__ = ["SYSTEMS", "make_lorenz96", "make_trajectory", "CLASSIFICATION_SETS", "ETT_SPLITS", "etth1_irregular_queries", "ett_windows", "irregular_classification",
-           "load_classification", "load_etth1", "ltsf_evaluate", "ltsf_fit", "ltsf_windows"]
+__all__ = [
+    "CLASSIFICATION_SETS",
+    "ETT_SPLITS",
+    "SYSTEMS",
+    "ett_windows",
+    "etth1_irregular_queries",
+    "irregular_classification",
+    "load_classification",
+    "load_etth1",
+    "ltsf_evaluate",
+    "ltsf_fit",
+    "ltsf_windows",
+    "make_lorenz96",
+    "make_trajectory",
+]

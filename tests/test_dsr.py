@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-
-from tsrnn import ALRNNReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor, load
 from tsrnn.datasets import make_lorenz96, make_trajectory
 from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian, rossler_field, rossler_jacobian
+
+from tsrnn import ALRNNReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor, load
 from tsrnn.metrics import (
     lyapunov_spectrum,
     lyapunov_spectrum_flow,

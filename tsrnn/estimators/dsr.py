@@ -188,7 +188,6 @@ class DSRReconstructor(BaseEstimator):
     # --- generation -----------------------------------------------------------------------------------
     def _states(self, X):
         import torch
-
         from sklearn.utils import check_array
 
         x = check_array(np.atleast_2d(np.asarray(X, dtype=np.float64)), dtype=np.float64, input_name="X")

@@ -161,7 +161,7 @@ def find_cycles(model, k: int, n_trials: int = 100, max_iter: int = 50, random_s
                 zt = model(zt)
         return np.array(out)
 
-    for trial in range(n_trials):
+    for _ in range(n_trials):
         z = seeds[rng.integers(len(seeds))] if seeds is not None else rng.standard_normal(M)
         guess = regions_along(z)
         for _ in range(max_iter):
