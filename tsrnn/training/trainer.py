@@ -59,16 +59,14 @@ class ArrayDataset(Dataset):
 
 
 class HistoryCallback(L.Callback):
-    """Record per-epoch ``train_loss`` and ``val_loss`` into a list of dicts."""
+    """Record every per-epoch metric the module logs (``train_loss``, ``val_loss``, ...) into a list of dicts."""
 
     def __init__(self):
         self.history: list[dict] = []
 
     def on_train_epoch_end(self, trainer, pl_module):
         row = {"epoch": trainer.current_epoch}
-        for key in ("train_loss", "val_loss"):
-            if key in trainer.callback_metrics:
-                row[key] = float(trainer.callback_metrics[key])
+        row.update({key: float(value) for key, value in trainer.callback_metrics.items()})
         self.history.append(row)
 
 

@@ -1,0 +1,167 @@
+"""Dynamical-systems reconstruction on Lorenz-63: shPLRNN (aGTF) and AL-RNN (sparse TF) beside SINDy and an ESN.
+
+Protocol (issue 7): dt = 0.01; a training trajectory of 1e5 steps, z-scored with its own statistics, with 5%
+observation noise (std 0.05 in z-units); an independent clean test trajectory of 1e5 steps z-scored with the
+training statistics. Every model free-runs 1e5 steps from the test trajectory's first state (the ESN is first
+driven by the first 100 test states, then runs closed-loop from there) and is compared with the test
+trajectory: state-space divergence (30 bins per dimension, box = test range +- 0.1 std), power-spectrum
+Hellinger distance (sigma = 20 bins), max Lyapunov exponent from the model's Jacobians (QR, per time unit)
+against the ground truth from the vector field. The floor is the same metrics between the test trajectory and
+a second, independent ground-truth trajectory.
+
+Peers (benchmark-only dependencies: ``pip install pysindy==2.1.0 reservoirpy==0.4.2``): SINDy (STLSQ,
+polynomial library of degree 2, fit on the noisy training data) and a 1000-unit echo state network (ridge
+readout, one-step targets, closed-loop generation). Skipped with a note when not installed.
+
+    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--models shplrnn,alrnn,sindy,esn,floor]
+
+Writes ``results/dsr_lorenz63.json`` (entries of models not run this time are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+from _common import RESULTS, write
+from tsrnn.datasets import make_trajectory
+from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian
+from tsrnn.metrics import lyapunov_spectrum_flow, power_spectrum_distance, state_space_divergence
+
+from tsrnn import ALRNNReconstructor, ShallowPLRNNReconstructor
+
+DT, N = 0.01, 100_000
+
+
+def data():
+    train, stats = make_trajectory("lorenz63", N, dt=DT, noise=0.05, random_state=1, return_stats=True)
+    test = make_trajectory("lorenz63", N, dt=DT, stats=stats, random_state=2)
+    second = make_trajectory("lorenz63", N, dt=DT, stats=stats, random_state=3)
+    return train, test, second, stats
+
+
+def metrics(test, gen):
+    return {"state_space_divergence": state_space_divergence(test, gen, n_bins=30),
+            "power_spectrum_distance": power_spectrum_distance(test, gen, sigma=20.0)}
+
+
+def run_tsrnn(est, train, test):
+    t0 = time.perf_counter()
+    est.fit(train)
+    seconds = time.perf_counter() - t0
+    gen = est.simulate(N, x0=test[0])
+    out = {**metrics(test, gen), "fit_seconds": seconds, "epochs": est.n_epochs_trained_,
+           "params": {k: v for k, v in est.get_params().items() if k != "trainer_kwargs"}}
+    if np.isfinite(gen).all():
+        out["max_lyapunov"] = float(est.lyapunov_spectrum(n_steps=50_000, x0=test[0], dt=DT, n_exponents=1)[0])
+    return out, est
+
+
+def run_sindy(train, test):
+    import pysindy as ps
+
+    t0 = time.perf_counter()
+    model = ps.SINDy(optimizer=ps.STLSQ(threshold=0.1), feature_library=ps.PolynomialLibrary(degree=2))
+    model.fit(train, t=DT)
+    seconds = time.perf_counter() - t0
+    t = np.arange(N) * DT
+    gen = model.simulate(test[0], t, integrator_kws={"method": "LSODA", "rtol": 1e-8, "atol": 1e-8})
+    if len(gen) < N:  # the integration stopped (blow-up): the missing part counts as having left the box
+        gen = np.concatenate([gen, np.full((N - len(gen), 3), np.inf)])
+    out = {**metrics(test, gen), "fit_seconds": seconds, "equations": model.equations()}
+
+    def field(x):
+        return model.predict(x[None])[0]
+
+    def jac(x, eps=1e-6):
+        return np.stack([(field(x + eps * e) - field(x - eps * e)) / (2 * eps) for e in np.eye(3)], 1)
+
+    if np.isfinite(gen).all():
+        out["max_lyapunov"] = float(lyapunov_spectrum_flow(field, jac, test[0], dt=DT, n_steps=20_000)[0])
+    return out
+
+
+def run_esn(train, test, units=1000, seed=0):
+    from reservoirpy.nodes import Reservoir, Ridge
+
+    t0 = time.perf_counter()
+    reservoir = Reservoir(units, lr=0.5, sr=0.9, input_scaling=0.5, seed=seed)
+    readout = Ridge(ridge=1e-6)
+    esn = reservoir >> readout
+    esn.fit(train[:-1], train[1:], warmup=200)
+    seconds = time.perf_counter() - t0
+    warm = 100
+    y = esn.run(test[:warm])[-1]
+    gen = [test[0]]
+    gen.extend(test[1:warm])
+    for _ in range(N - warm):
+        y = esn(y)
+        gen.append(y.ravel())
+    gen = np.asarray(gen)
+    return {**metrics(test, gen), "fit_seconds": seconds, "units": units}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--models", default="floor,shplrnn,alrnn,sindy,esn")
+    p.add_argument("--epochs-shplrnn", type=int, default=300)
+    p.add_argument("--epochs-alrnn", type=int, default=300)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    path = RESULTS / "dsr_lorenz63.json"
+    results = json.loads(path.read_text())["results"] if path.exists() else {}
+    train, test, second, stats = data()
+    truth = lyapunov_spectrum_flow(lorenz63_field, lorenz63_jacobian, test[0] * stats[1] + stats[0], dt=DT,
+                                   n_steps=100_000)
+    results["ground_truth"] = {"lyapunov_spectrum": truth.tolist()}
+    todo = args.models.split(",")
+
+    def save():
+        write("dsr_lorenz63", {"protocol": __doc__.split("\n\n")[1].replace("\n", " "), "results": results})
+
+    if "floor" in todo:
+        results["floor"] = metrics(test, second)
+        print("floor", results["floor"], flush=True)
+        save()
+    if "shplrnn" in todo:
+        est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=50, lr=5e-3, max_epochs=args.epochs_shplrnn,
+                                        random_state=args.seed)
+        results["shPLRNN_aGTF"], est = run_tsrnn(est, train, test)
+        results["shPLRNN_aGTF"]["final_alpha"] = est.alpha_
+        print("shPLRNN", {k: v for k, v in results["shPLRNN_aGTF"].items() if k != "params"}, flush=True)
+        save()
+    if "alrnn" in todo:
+        est = ALRNNReconstructor(n_latent=20, n_relu=2, forcing="sparse", tau=16, max_epochs=args.epochs_alrnn,
+                                 random_state=args.seed)
+        results["ALRNN_STF"], est = run_tsrnn(est, train, test)
+        from tsrnn.nn.symbolic import all_regions, fixed_points, symbolic_sequence
+
+        z = est.simulate(N, x0=test[0], return_latent=True)
+        symbols, regions, counts = symbolic_sequence(est.module_, z)
+        fps = [f for f in fixed_points(est.module_, all_regions(est.n_relu)) if f["real"]]
+        lorenz_fps = np.array([[0, 0, 0], [np.sqrt(8 / 3 * 27), np.sqrt(8 / 3 * 27), 27],
+                               [-np.sqrt(8 / 3 * 27), -np.sqrt(8 / 3 * 27), 27]])
+        lorenz_fps = (lorenz_fps - stats[0]) / stats[1]
+        results["ALRNN_STF"]["symbolic"] = {
+            "visited_regions": regions.astype(int).tolist(), "occupation": counts.tolist(),
+            "fixed_points_data_space": [f["z"][:3].tolist() for f in fps],
+            "fixed_point_regions": [f["region"].astype(int).tolist() for f in fps],
+            "fixed_point_spectral_radius": [f["spectral_radius"] for f in fps],
+            "distance_to_nearest_lorenz_fixed_point": [float(np.min(np.linalg.norm(lorenz_fps - f["z"][:3], axis=1)))
+                                                       for f in fps]}
+        print("ALRNN", {k: v for k, v in results["ALRNN_STF"].items() if k != "params"}, flush=True)
+        save()
+    for name, fn in (("sindy", run_sindy), ("esn", run_esn)):
+        if name in todo:
+            try:
+                results[name] = fn(train, test)
+            except ImportError as err:
+                results[name] = {"skipped": f"not installed: {err}"}
+            print(name, results[name], flush=True)
+            save()
+
+
+if __name__ == "__main__":
+    main()
