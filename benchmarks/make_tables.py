@@ -174,7 +174,8 @@ def main():
         parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
-    for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table)):
+    for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table),
+                       ("_dsr_table.rst", dsr_table)):
         (OUT.parent / name).write_text(make())
         print("wrote", OUT.parent / name)
 
@@ -200,6 +201,28 @@ def cyclenet_table() -> str:
     return (_machine(res["machine"]) + "\n" + _table(["lookback", "horizon", "backbone", "cycle", "test MSE (mean ± std)",
                                                       "MAE", "paper MSE", "vs paper", "seasonal naive", "seeds",
                                                       "epochs", "fit s"], rows))
+
+
+def dsr_table() -> str:
+    res = _load("dsr_lorenz63")
+    if not res:
+        return "*(not run yet: benchmarks/bench_dsr.py)*\n"
+    r = res["results"]
+    truth = r.get("ground_truth", {}).get("lyapunov_spectrum", [float("nan")])[0]
+    rows = []
+    for name, v in r.items():
+        if name == "ground_truth":
+            continue
+        if "skipped" in v:
+            rows.append([name, v["skipped"], "", "", "", ""])
+            continue
+        lyap = v.get("max_lyapunov")
+        rows.append([name, f"{v['state_space_divergence']:.3f}", f"{v['power_spectrum_distance']:.3f}",
+                     "-" if lyap is None else f"{lyap:.3f} ({100 * (lyap / truth - 1):+.0f}%)",
+                     f"{v['fit_seconds']:.0f}" if "fit_seconds" in v else "-", v.get("epochs", "-")])
+    return (_machine(res["machine"]) + f"\nGround-truth max Lyapunov exponent (vector field): {truth:.3f}.\n\n"
+            + _table(["model", "D_stsp (30 bins)", "D_H (sigma 20)", "max Lyapunov (vs truth)", "fit s", "epochs"],
+                     rows))
 
 
 def chimera_table() -> str:

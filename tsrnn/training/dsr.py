@@ -112,6 +112,7 @@ class DSRLightningModule(L.LightningModule):
         return torch.stack(preds, dim=1), torch.stack(carried, dim=1)
 
     def training_step(self, batch, batch_idx):
+        """MSE of the forced predictions on a batch of windows (B, T+1, N)."""
         preds, self.forced_states = self.teacher_forced(batch)
         loss = torch.mean((preds - batch[:, 1:]) ** 2)
         self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=batch.shape[0])
@@ -119,6 +120,7 @@ class DSRLightningModule(L.LightningModule):
         return loss
 
     def configure_optimizers(self):
+        """RAdam with an exponential per-epoch decay from ``lr`` to ``end_lr``."""
         optimizer = torch.optim.RAdam(self.model.parameters(), lr=self.lr)
         gamma = math.exp(math.log(self.end_lr / self.lr) / max(self.max_epochs, 1))
         return {"optimizer": optimizer,
@@ -161,6 +163,7 @@ class AdaptiveGTF(L.Callback):
         return max(0.0, 1.0 - 1.0 / float(G))
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        """Update ``pl_module.alpha`` every ``every`` batches."""
         if batch_idx % self.every or pl_module.forced_states is None:
             return
         target = self.estimate(pl_module.model, pl_module.forced_states, self.bound)
