@@ -15,7 +15,7 @@ def test_import_is_lightweight():
 
 
 def test_every_public_estimator_is_registered():
-    public = {n for n in tsrnn.__all__ if n.endswith(("Forecaster", "Classifier", "Regressor"))
+    public = {n for n in tsrnn.__all__ if n.endswith(("Forecaster", "Classifier", "Regressor", "Reconstructor"))
               and n != "SeasonalNaiveForecaster"}
     assert {name.split(".")[1] for name in ESTIMATORS} == public
     for name in ESTIMATORS:
