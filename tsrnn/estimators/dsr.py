@@ -183,8 +183,6 @@ class DSRReconstructor(BaseEstimator):
     def _build_model(self):
         raise NotImplementedError
 
-    _build_for_load = _build_model
-
     # --- generation -----------------------------------------------------------------------------------
     def _states(self, X):
         import torch
@@ -327,7 +325,7 @@ class DSRReconstructor(BaseEstimator):
         self.alpha_, self.data_range_, self.history_ = state["alpha_"], tuple(state["data_range_"]), state["history_"]
         self.n_epochs_trained_ = len(self.history_)
 
-    def _load_model(self):
+    def _build_for_load(self):
         return self._build_model().double()
 
 
@@ -336,7 +334,6 @@ def _reconstructor(registry_name, model_params):
         cls._model_params = model_params
         cls.__init__ = make_init({**model_params, **DSR_TRAINING_PARAMS})
         cls._registry_name = registry_name
-        cls._build_for_load = cls._load_model
         return cls
 
     return wrap

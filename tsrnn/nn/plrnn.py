@@ -252,18 +252,4 @@ class ALRNN(PiecewiseLinearRNN):
         return torch.diag(self.A) + self.W * self._diag(d), self.h
 
 
-MODELS = {"plrnn": PLRNN, "dendritic": DendriticPLRNN, "shallow": ShallowPLRNN, "alrnn": ALRNN}
-
-
-def spectral_norm_bound(model: PiecewiseLinearRNN) -> float:
-    """An upper bound of every Jacobian's spectral norm from the parameters (``max|A| + ||W||`` forms)."""
-    A = model.A.detach().abs().max()
-    if isinstance(model, ShallowPLRNN):
-        return float(A + torch.linalg.matrix_norm(model.W1.detach(), 2) * torch.linalg.matrix_norm(model.W2.detach(), 2))
-    W = model.W.detach() if isinstance(model, ALRNN) else model._W().detach()
-    scale = model.alpha.detach().abs().sum() * (2 if model.clipped else 1) if isinstance(model, DendriticPLRNN) else 1
-    return float(A + scale * torch.linalg.matrix_norm(W, 2))
-
-
-__all__ = ["ALRNN", "DendriticPLRNN", "MODELS", "PLRNN", "PiecewiseLinearRNN", "ShallowPLRNN",
-           "spectral_norm_bound", "talathi_vartak"]
+__all__ = ["ALRNN", "DendriticPLRNN", "PLRNN", "PiecewiseLinearRNN", "ShallowPLRNN", "talathi_vartak"]
