@@ -28,9 +28,9 @@ import numpy as np
 from _common import RESULTS, write
 from tsrnn.datasets import make_trajectory
 from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian
-from tsrnn.metrics import lyapunov_spectrum_flow, power_spectrum_distance, state_space_divergence
 
 from tsrnn import ALRNNReconstructor, ShallowPLRNNReconstructor
+from tsrnn.metrics import lyapunov_spectrum_flow, power_spectrum_distance, state_space_divergence
 
 DT, N = 0.01, 100_000
 
