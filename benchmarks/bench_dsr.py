@@ -121,15 +121,17 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     path = RESULTS / "dsr_lorenz63.json"
-    results = json.loads(path.read_text())["results"] if path.exists() else {}
+    results = {}
     train, test, second, stats = data()
     truth = lyapunov_spectrum_flow(lorenz63_field, lorenz63_jacobian, test[0] * stats[1] + stats[0], dt=DT,
                                    n_steps=100_000)
     results["ground_truth"] = {"lyapunov_spectrum": truth.tolist()}
     todo = args.models.split(",")
 
-    def save():
-        write("dsr_lorenz63", {"protocol": __doc__.split("\n\n")[1].replace("\n", " "), "results": results})
+    def save():  # merge with the file as it is now: runs of other models may write beside this one
+        current = json.loads(path.read_text())["results"] if path.exists() else {}
+        current.update(results)
+        write("dsr_lorenz63", {"protocol": __doc__.split("\n\n")[1].replace("\n", " "), "results": current})
 
     if "floor" in todo:
         results["floor"] = metrics(test, second)
