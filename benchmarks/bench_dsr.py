@@ -119,6 +119,7 @@ def main():
     p.add_argument("--epochs-shplrnn", type=int, default=300)
     p.add_argument("--epochs-alrnn", type=int, default=300)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tag", default="", help="suffix of the result keys (several runs side by side)")
     args = p.parse_args()
     path = RESULTS / "dsr_lorenz63.json"
     results = {}
@@ -140,9 +141,10 @@ def main():
     if "shplrnn" in todo:
         est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=50, lr=5e-3, max_epochs=args.epochs_shplrnn,
                                         random_state=args.seed)
-        results["shPLRNN_aGTF"], est = run_tsrnn(est, train, test)
-        results["shPLRNN_aGTF"]["final_alpha"] = est.alpha_
-        print("shPLRNN", {k: v for k, v in results["shPLRNN_aGTF"].items() if k != "params"}, flush=True)
+        key = f"shPLRNN_aGTF{args.tag}"
+        results[key], est = run_tsrnn(est, train, test)
+        results[key]["final_alpha"] = est.alpha_
+        print("shPLRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     if "alrnn" in todo:
         est = ALRNNReconstructor(n_latent=20, n_relu=2, forcing="sparse", tau=16, max_epochs=args.epochs_alrnn,
