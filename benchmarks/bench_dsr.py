@@ -149,7 +149,8 @@ def main():
     if "alrnn" in todo:
         est = ALRNNReconstructor(n_latent=20, n_relu=2, forcing="sparse", tau=16, max_epochs=args.epochs_alrnn,
                                  random_state=args.seed)
-        results["ALRNN_STF"], est = run_tsrnn(est, train, test)
+        key = f"ALRNN_STF{args.tag}"
+        results[key], est = run_tsrnn(est, train, test)
         from tsrnn.nn.symbolic import all_regions, fixed_points, symbolic_sequence
 
         z = est.simulate(N, x0=test[0], return_latent=True)
@@ -158,14 +159,14 @@ def main():
         lorenz_fps = np.array([[0, 0, 0], [np.sqrt(8 / 3 * 27), np.sqrt(8 / 3 * 27), 27],
                                [-np.sqrt(8 / 3 * 27), -np.sqrt(8 / 3 * 27), 27]])
         lorenz_fps = (lorenz_fps - stats[0]) / stats[1]
-        results["ALRNN_STF"]["symbolic"] = {
+        results[key]["symbolic"] = {
             "visited_regions": regions.astype(int).tolist(), "occupation": counts.tolist(),
             "fixed_points_data_space": [f["z"][:3].tolist() for f in fps],
             "fixed_point_regions": [f["region"].astype(int).tolist() for f in fps],
             "fixed_point_spectral_radius": [f["spectral_radius"] for f in fps],
             "distance_to_nearest_lorenz_fixed_point": [float(np.min(np.linalg.norm(lorenz_fps - f["z"][:3], axis=1)))
                                                        for f in fps]}
-        print("ALRNN", {k: v for k, v in results["ALRNN_STF"].items() if k != "params"}, flush=True)
+        print("ALRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     for name, fn in (("sindy", run_sindy), ("esn", run_esn)):
         if name in todo:

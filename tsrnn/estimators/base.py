@@ -542,7 +542,7 @@ class SequenceForecaster(BaseSequenceEstimator):
         self._set_time_origin(times_list)
         parts = [(s[: len(s) - v], t if t is None else t[: len(s) - v], 0) for s, t, v in
                  zip(series, times_list, n_val, strict=True)]
-        self.missing_indicators_ = bool(np.isnan(np.concatenate([p[0] for p in parts])).any())
+        self.missing_indicators_ = bool(np.isnan(np.concatenate(series)).any())  # validation rows included
         self.time_unit_ = 1.0 if times is None else float(np.median(np.concatenate([np.diff(t) for t in times_list])))
         inputs = self._window_arrays(parts, stride=self.stride)
         val_inputs = None
