@@ -230,14 +230,17 @@ def chimera_table() -> str:
     if not res:
         return "*(not run yet: benchmarks/bench_chimera.py)*\n"
     r = res["results"]
-    fc = [[k, f"{v['chimera']['mse']:.4f}", f"{v['chimera']['mae']:.4f}", f"{v['chimera']['seconds']:.0f}",
+    fc = [[k, v["chimera"]["config"].get("decoder", "closed_loop"), v["chimera"]["config"]["stride"],
+           v["chimera"]["runs"][0]["epochs"], f"{v['chimera']['mse']:.4f}", f"{v['chimera']['mae']:.4f}",
+           f"{v['chimera']['seconds']:.0f}",
            f"{v['cyclenet_linear']['mse']:.4f}" if v["cyclenet_linear"].get("mse") else "-",
            f"{v['seasonal_naive']['mse']:.4f}"] for k, v in r.items() if k.startswith("etth1")]
     cl = [[k.split("_", 1)[0], k.split("_", 1)[1], f"{v['accuracy']:.4f}", len(v["runs"]), f"{v['seconds']:.0f}"]
           for k, v in r.items() if not k.startswith("etth1")]
     out = _machine(res["machine"]) + "\n"
     if fc:
-        out += _table(["task", "Chimera MSE", "Chimera MAE", "Chimera fit s", "CycleNet/Linear MSE",
+        out += _table(["task", "decoder", "train stride", "epochs", "Chimera MSE", "Chimera MAE", "Chimera fit s",
+                       "CycleNet/Linear MSE",
                        "seasonal naive MSE"], fc) + "\n"
     if cl:
         out += _table(["dataset", "variant", "test accuracy", "seeds", "fit s"], cl)
