@@ -54,3 +54,12 @@ def write(name: str, payload: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2))
     return path
+
+
+def merge(name: str, new: dict, **meta) -> Path:
+    """Merge ``new`` into ``results/<name>.json``'s ``results`` (re-read first: runs of other configurations may
+    write beside this one) and write it with ``meta`` and the machine description."""
+    path = RESULTS / f"{name}.json"
+    results = json.loads(path.read_text())["results"] if path.exists() else {}
+    results.update(new)
+    return write(name, {**meta, "results": dict(sorted(results.items()))})

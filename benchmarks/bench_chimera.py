@@ -20,7 +20,7 @@ import json
 import time
 
 import numpy as np
-from _common import RESULTS, write
+from _common import RESULTS, merge
 from tsrnn.datasets import load_classification, ltsf_evaluate, ltsf_fit
 
 from tsrnn import ChimeraClassifier, ChimeraForecaster, SeasonalNaiveForecaster
@@ -90,12 +90,8 @@ def main():
     p.add_argument("--variants", default=",".join(ABLATIONS))
     args = p.parse_args()
     seeds = list(range(args.seeds))
-    path = RESULTS / "chimera.json"
-    results = json.loads(path.read_text())["results"] if path.exists() else {}
-
     def save(new):
-        results.update(new)
-        write("chimera", {"results": results})
+        merge("chimera", new)
 
     FORECAST["decoder"] = args.decoder
     if "forecast" in args.part:

@@ -14,11 +14,10 @@ Writes ``results/cyclenet_etth1.json`` (entries of other lookbacks / backbones a
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
-from _common import RESULTS, write
+from _common import merge
 from tsrnn.datasets import ltsf_evaluate, ltsf_fit
 
 from tsrnn import CycleNetForecaster, SeasonalNaiveForecaster
@@ -75,11 +74,7 @@ def main():
 
 
 def save(new):
-    """Merge ``new`` into the results file (re-read first: runs for other lookbacks may write beside us)."""
-    path = RESULTS / "cyclenet_etth1.json"
-    results = json.loads(path.read_text())["results"] if path.exists() else {}
-    results.update(new)
-    write("cyclenet_etth1", {"protocol": "ETTh1 LTSF (tsrnn.datasets.ltsf)", "results": dict(sorted(results.items()))})
+    merge("cyclenet_etth1", new, protocol="ETTh1 LTSF (tsrnn.datasets.ltsf)")
 
 
 if __name__ == "__main__":

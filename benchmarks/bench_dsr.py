@@ -21,11 +21,10 @@ Writes ``results/dsr_lorenz63.json`` (entries of models not run this time are ke
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
-from _common import RESULTS, write
+from _common import merge
 from tsrnn.datasets import make_trajectory
 from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian
 
@@ -121,7 +120,6 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tag", default="", help="suffix of the result keys (several runs side by side)")
     args = p.parse_args()
-    path = RESULTS / "dsr_lorenz63.json"
     results = {}
     train, test, second, stats = data()
     truth = lyapunov_spectrum_flow(lorenz63_field, lorenz63_jacobian, test[0] * stats[1] + stats[0], dt=DT,
@@ -129,10 +127,8 @@ def main():
     results["ground_truth"] = {"lyapunov_spectrum": truth.tolist()}
     todo = args.models.split(",")
 
-    def save():  # merge with the file as it is now: runs of other models may write beside this one
-        current = json.loads(path.read_text())["results"] if path.exists() else {}
-        current.update(results)
-        write("dsr_lorenz63", {"protocol": __doc__.split("\n\n")[1].replace("\n", " "), "results": current})
+    def save():
+        merge("dsr_lorenz63", results, protocol=__doc__.split("\n\n")[1].replace("\n", " "))
 
     if "floor" in todo:
         results["floor"] = metrics(test, second)

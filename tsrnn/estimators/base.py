@@ -84,6 +84,13 @@ def _check_param(name, value, kind, low=None, high=None, choices=None, allow_non
         raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
 
 
+def seed_from(random_state) -> int:
+    """The seed of a ``random_state`` (int or None: a fresh one from the OS), without touching global RNGs."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    return int(random_state) % (2**32)
+
+
 def make_init(params: dict):
     """Build an ``__init__`` that stores ``params`` (name -> default) as attributes and nothing else.
 
@@ -158,9 +165,7 @@ class BaseSequenceEstimator(BaseEstimator):
         """Family-specific checks (override)."""
 
     def _seed(self) -> int:
-        if self.random_state is None:
-            return int(np.random.SeedSequence().generate_state(1)[0])
-        return int(self.random_state) % (2**32)
+        return seed_from(self.random_state)
 
     def _train(self, build, arrays: dict, loss: str, val_arrays: dict | None = None):
         """Build the network with ``build()`` and train it, all under a private RNG; sets ``module_``

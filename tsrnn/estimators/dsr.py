@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from tsrnn.estimators.base import _check_param, make_init
+from tsrnn.estimators.base import _check_param, make_init, seed_from
 
 #: Training parameters of every reconstructor, with defaults (the DSR literature's recipe: batches of 16
 #: windows of 200 steps drawn with replacement, 50 batches per epoch, RAdam 1e-3 -> 1e-5).
@@ -155,8 +155,7 @@ class DSRReconstructor(BaseEstimator):
         self.x0_ = trajectories[0][0].copy()
         all_x = np.concatenate(trajectories)
         self.data_range_ = (float(all_x.min()), float(all_x.max()))
-        seed = int(np.random.SeedSequence().generate_state(1)[0]) if self.random_state is None else \
-            int(self.random_state) % (2**32)
+        seed = seed_from(self.random_state)
         cuda = resolve_accelerator(self.device) == "gpu"
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
