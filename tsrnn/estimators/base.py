@@ -544,9 +544,9 @@ class SequenceForecaster(BaseSequenceEstimator):
         self.n_features_in_ = series[0].shape[1]
         self.max_length_ = self.lookback
         self.scaler_ = ChannelScaler().fit(np.concatenate([s[: len(s) - v] for s, v in zip(series, n_val, strict=True)]))
-        self._set_time_origin(times_list)
         parts = [(s[: len(s) - v], t if t is None else t[: len(s) - v], 0) for s, t, v in
                  zip(series, times_list, n_val, strict=True)]
+        self._prepare_fit([p[0] for p in parts], times_list)
         self.missing_indicators_ = bool(np.isnan(np.concatenate(series)).any())  # validation rows included
         self.time_unit_ = 1.0 if times is None else float(np.median(np.concatenate([np.diff(t) for t in times_list])))
         inputs = self._window_arrays(parts, stride=self.stride)
@@ -580,8 +580,9 @@ class SequenceForecaster(BaseSequenceEstimator):
         inputs["y"] = np.concatenate(Ys).astype(np.float32)
         return inputs
 
-    def _set_time_origin(self, times_list):
-        """Hook: remember what the family needs of the training time axis (see :meth:`_window_extras`)."""
+    def _prepare_fit(self, train_values, times_list):
+        """Hook: settle data-dependent settings before the windows are cut, from the training part of every
+        series (validation rows excluded) and the series' times (see :meth:`_window_extras`)."""
 
     def _window_extras(self, first_rows, times) -> dict:
         """Hook: extra model inputs per window, from the row index of each window's first input step in its

@@ -57,14 +57,14 @@ class CycleNetFamily:
         _check_param("backbone", self.backbone, None, choices=("linear", "mlp"))
         _check_param("d_model", self.d_model, int, 1)
 
-    def _set_time_origin(self, times_list):
+    def _prepare_fit(self, train_values, times_list):
         self.time_origin_ = 0.0 if times_list[0] is None else float(times_list[0][0])
         if self.cycle_length is not None:
             self.cycle_length_ = int(self.cycle_length)
             return
         from tsrnn.nn.cyclenet import autocorrelation_period
 
-        self.cycle_length_ = autocorrelation_period(self._training_rows)
+        self.cycle_length_ = autocorrelation_period(train_values[0])
         if self.cycle_length_ == 0:
             warnings.warn("CycleNetForecaster found no autocorrelation peak in the training data; training "
                           "without the cycle (set cycle_length to force one)", UserWarning, stacklevel=3)
@@ -90,13 +90,7 @@ class CycleNetFamily:
             grids = [place_on_grid(s, t, times_list[0][0], step) for s, t in zip(series, times_list, strict=True)]
             series = [g[:, 0] if univariate else g for g, _ in grids]
             y, times = (series, [t for _, t in grids]) if isinstance(y, list) else (series[0], grids[0][1])
-            series, _ = check_series_list(y)
-        n_val = int(round(self.validation_fraction * len(series[0]))) if self.early_stopping else 0
-        self._training_rows = series[0][: len(series[0]) - n_val]  # for the automatic cycle length only
-        try:
-            return super().fit(y, times)
-        finally:
-            del self._training_rows
+        return super().fit(y, times)
 
     def predict(self, X=None, times=None):
         """Forecast after the training data, or after the context ``X`` with its ``times`` (see
