@@ -6,6 +6,7 @@
   on ETTh1 (split, train-only scaling, every test window, batch-size-invariant MSE / MAE).
 - :func:`make_trajectory` (Lorenz-63, Rössler), :func:`make_lorenz96`: ground-truth chaotic systems for
   dynamical-systems reconstruction (scipy integration, transient, standardization, observation noise).
+- :func:`make_mass_spring_damper`: panels of damped oscillators with per-series parameters (WARP's MSD task).
 - :func:`load_classification`: UCR/UEA sets that sktime bundles offline, in tsrnn's panel layout
   ``(n_samples, n_timepoints, n_channels)`` (or a list of arrays for unequal lengths).
 - :func:`etth1_irregular_queries`, :func:`irregular_classification`: irregularly sampled versions of those,
@@ -17,6 +18,7 @@ from tsrnn.datasets.dynamical import SYSTEMS, make_lorenz96, make_trajectory
 from tsrnn.datasets.ett import ETT_SPLITS, ett_windows, load_etth1
 from tsrnn.datasets.irregular import etth1_irregular_queries, irregular_classification
 from tsrnn.datasets.ltsf import ltsf_evaluate, ltsf_fit, ltsf_windows
+from tsrnn.datasets.physical import make_mass_spring_damper
 
 __all__ = [
     "CLASSIFICATION_SETS",
@@ -31,5 +33,6 @@ __all__ = [
     "ltsf_fit",
     "ltsf_windows",
     "make_lorenz96",
+    "make_mass_spring_damper",
     "make_trajectory",
 ]

@@ -233,6 +233,17 @@ class BaseSequenceEstimator(BaseEstimator):
     def _n_inputs(self) -> int:
         return self.n_features_in_ * (2 if self.missing_indicators_ else 1)
 
+    def _validate_task_params(self):
+        """Checks of the task parameters (classifier / regressor: ``pooling``; override)."""
+        _check_param("pooling", self.pooling, None, choices=("mean", "last"))
+
+    def _build_task_net(self, n_outputs: int):
+        """Classifier / regressor network: the family's backbone, pooling over time and a linear head (a family
+        whose network decodes itself overrides this)."""
+        from tsrnn.nn.heads import SequencePoolingNet
+
+        return SequencePoolingNet(self._build_backbone(self._n_inputs()), n_outputs, pooling=self.pooling)
+
     # --- save / load -------------------------------------------------------------------------------
     def save(self, path) -> None:
         """Save a fitted estimator to the directory ``path`` (``config.json`` + ``weights.pt``).
@@ -315,12 +326,6 @@ class StreamingMixin:
         return self._prediction_network()
 
 
-def _pooling_net(est, n_outputs):
-    from tsrnn.nn.heads import SequencePoolingNet
-
-    return SequencePoolingNet(est._build_backbone(est._n_inputs()), n_outputs, pooling=est.pooling)
-
-
 class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator):
     """Base for sequence classifiers: ``fit(X, y, times=None)``, ``predict``, ``predict_proba``, ``score``
     (accuracy)."""
@@ -338,7 +343,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
         from sklearn.utils.validation import column_or_1d
 
         self._validate_training_params()
-        _check_param("pooling", self.pooling, None, choices=("mean", "last"))
+        self._validate_task_params()
         panel, inputs = self._panel_inputs(X, times, fitting=True)
         if y is None:
             raise ValueError("y must be given: requires y to be passed, but the target y is None")
@@ -352,7 +357,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
             self.module_ = None
             self.history_, self.n_epochs_trained_ = [], 0
             return self
-        self._train(lambda: _pooling_net(self, len(self.classes_)), inputs, loss="cross_entropy")
+        self._train(lambda: self._build_task_net(len(self.classes_)), inputs, loss="cross_entropy")
         return self
 
     def predict_proba(self, X, times=None):
@@ -394,7 +399,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
         self.classes_ = np.asarray(state["classes_"])
 
     def _build_for_load(self):
-        return _pooling_net(self, len(self.classes_)) if len(self.classes_) > 1 else None
+        return self._build_task_net(len(self.classes_)) if len(self.classes_) > 1 else None
 
 
 class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
@@ -413,7 +418,7 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
         from sklearn.utils import check_array
 
         self._validate_training_params()
-        _check_param("pooling", self.pooling, None, choices=("mean", "last"))
+        self._validate_task_params()
         panel, inputs = self._panel_inputs(X, times, fitting=True)
         if y is None:
             raise ValueError("y must be given: requires y to be passed, but the target y is None")
@@ -427,7 +432,7 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
         self.y_mean_, std = y2.mean(axis=0), y2.std(axis=0)
         self.y_scale_ = np.where(std > 0, std, 1.0)
         inputs["y"] = ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
-        self._train(lambda: _pooling_net(self, y2.shape[1]), inputs, loss="mse")
+        self._train(lambda: self._build_task_net(y2.shape[1]), inputs, loss="mse")
         return self
 
     def predict(self, X, times=None):
@@ -463,7 +468,7 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
         self.y_mean_, self.y_scale_ = np.asarray(state["y_mean_"]), np.asarray(state["y_scale_"])
 
     def _build_for_load(self):
-        return _pooling_net(self, len(self.y_mean_))
+        return self._build_task_net(len(self.y_mean_))
 
 
 def check_series_list(y, name: str = "y", n_channels: int | None = None):

@@ -49,8 +49,12 @@ class SequenceLightningModule(L.LightningModule):
         self.lr_decay, self.lr_decay_start = lr_decay, lr_decay_start
 
     def forward(self, batch: dict) -> torch.Tensor:
-        """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras)."""
-        return self.net(batch["x"], **{k: v for k, v in batch.items() if k not in ("x", "y")})
+        """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras); a net
+        with ``reads_targets = True`` also gets ``targets=y`` while training (teacher forcing)."""
+        rest = {k: v for k, v in batch.items() if k not in ("x", "y")}
+        if self.training and getattr(self.net, "reads_targets", False):
+            rest["targets"] = batch["y"]
+        return self.net(batch["x"], **rest)
 
     def _loss(self, batch):
         out = self(batch)

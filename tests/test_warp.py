@@ -1,0 +1,265 @@
+"""WARP: the weight-space scans pinned to the step recurrence, the model to a NumPy transcription of its
+equations, the physics formula to the mass-spring-damper ODE, and the estimators' contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tsrnn.nn.warp import WARP, DampedOscillator, RootMLP, Transition, WARPForecastNet, WARPSequenceNet
+from tsrnn.ops.weight_scan import dense_scan, diagonal_scan, dplr_scan, weight_scan_ref
+
+D, R = 10, 3
+
+
+def _random_transition(kind, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    tr = Transition(kind, D, rank=R).double()
+    with torch.no_grad():
+        for p in tr.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64) * 0.3)
+        if kind != "dense":
+            tr.a.copy_(0.5 + 0.5 * torch.rand(D, generator=g, dtype=torch.float64))
+    return tr
+
+
+@pytest.mark.parametrize("kind", ["dense", "diagonal", "dplr"])
+def test_scan_equals_step_recurrence_values_and_gradients(kind):
+    tr = _random_transition(kind)
+    u = torch.randn(3, 17, D, dtype=torch.float64, requires_grad=True)
+    fast = tr.scan(u)
+    ref = weight_scan_ref(tr.matrix(), u)
+    torch.testing.assert_close(fast, ref, rtol=1e-10, atol=1e-12)
+    w = torch.randn_like(ref)
+    g_fast = torch.autograd.grad((fast * w).sum(), [u, *tr.parameters()])
+    g_ref = torch.autograd.grad((ref * w).sum(), [u, *tr.parameters()])
+    for a, b in zip(g_fast, g_ref, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)
+
+
+def test_dplr_scan_gradcheck_and_edge_lengths():
+    g = torch.Generator().manual_seed(1)
+    a = (0.5 + 0.5 * torch.rand(4, generator=g, dtype=torch.float64)).requires_grad_()
+    P = (0.3 * torch.randn(4, 2, generator=g, dtype=torch.float64)).requires_grad_()
+    Q = (0.3 * torch.randn(4, 2, generator=g, dtype=torch.float64)).requires_grad_()
+    u = torch.randn(2, 5, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(dplr_scan, (a, P, Q, u))
+    for length in (1, 2):
+        A = torch.diag(a) + P @ Q.T
+        torch.testing.assert_close(dplr_scan(a, P, Q, u[:, :length]), weight_scan_ref(A, u[:, :length]))
+
+
+def test_diagonal_and_dense_agree_with_closed_form():
+    """theta_t = sum_k A^k u_{t-k}: the convolution form with kernel A^k (what the reference builds)."""
+    g = torch.Generator().manual_seed(2)
+    A = 0.3 * torch.randn(D, D, generator=g, dtype=torch.float64)
+    u = torch.randn(2, 6, D, generator=g, dtype=torch.float64)
+    powers = [torch.linalg.matrix_power(A, k) for k in range(6)]
+    conv = torch.stack([sum(u[:, t - k] @ powers[k].T for k in range(t + 1)) for t in range(6)], dim=1)
+    torch.testing.assert_close(dense_scan(A, u), conv)
+    a = torch.rand(D, generator=g, dtype=torch.float64)
+    conv = torch.stack([sum(u[:, t - k] * a**k for k in range(t + 1)) for t in range(6)], dim=1)
+    torch.testing.assert_close(diagonal_scan(a, u), conv)
+
+
+@pytest.mark.parametrize("kind", ["dense", "diagonal", "dplr"])
+def test_transition_starts_at_identity(kind):
+    tr = Transition(kind, D, rank=R)
+    torch.testing.assert_close(tr.matrix(), torch.eye(D))
+    theta = torch.randn(2, D)
+    torch.testing.assert_close(tr.step(theta), theta)
+
+
+def _numpy_root(theta, tau, shapes, act):
+    h, off = np.array([tau]), 0
+    for k, (o, i) in enumerate(shapes):
+        W = theta[off : off + o * i].reshape(o, i)
+        b = theta[off + o * i : off + o * i + o]
+        off += o * i + o
+        h = W @ h + b
+        if k < len(shapes) - 1:
+            h = act(h)
+    return h
+
+
+@pytest.mark.parametrize("kind", ["dense", "diagonal", "dplr"])
+def test_model_equals_numpy_transcription(kind):
+    """theta_0 = phi(x_0); theta_t = A theta_{t-1} + B (x_t - x_{t-1}); y_t = root_{theta_t}(tau_{t+1})."""
+    torch.manual_seed(0)
+    warp = WARP(3, 2, root_width=5, root_depth=2, activation="tanh", transition=kind, rank=2).double()
+    with torch.no_grad():
+        for p in warp.transition.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+        warp.B.normal_(0, 0.3)
+    x = torch.randn(2, 7, 3, dtype=torch.float64)
+    tau = torch.rand(2, 7, dtype=torch.float64)
+    theta = warp.scan(x)
+    out = warp.decode(theta, tau).detach().numpy()
+    A, B = warp.transition.matrix().detach().numpy(), warp.B.detach().numpy()
+    xs = x.numpy()
+    for i in range(2):
+        th = warp.initial_theta(x[i : i + 1, 0])[0].detach().numpy()
+        for t in range(7):
+            if t:
+                th = A @ th + B @ (xs[i, t] - xs[i, t - 1])
+            np.testing.assert_allclose(theta[i, t].detach().numpy(), th, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(out[i, t], _numpy_root(th, tau[i, t].item(), warp.root.shapes, np.tanh),
+                                       rtol=1e-10, atol=1e-12)
+
+
+def test_root_layout_size_and_learned_initial_state():
+    root = RootMLP(1, 32, 1, 7)
+    assert root.n_params == 2 * 32 + 33 * 7
+    warp = WARP(2, 7, root_width=32, init_state="learned")
+    theta0 = warp.initial_theta(torch.randn(4, 2))
+    assert theta0.shape == (4, root.n_params) and torch.equal(theta0[0], theta0[3])
+    with pytest.raises(ValueError, match="init_state"):
+        WARP(2, 7, init_state="zeros")
+    with pytest.raises(ValueError, match="transition"):
+        Transition("banded", 4)
+
+
+def test_damped_oscillator_solves_mass_spring_damper():
+    """The physics formula with the right parameters is the solution of m x'' + c x' + k x = 0."""
+    from tsrnn.datasets import make_mass_spring_damper
+
+    n_steps, dt = 200, 0.05
+    X, params = make_mass_spring_damper(3, n_steps, dt, random_state=1)
+    span = dt * (n_steps - 1)
+    tau = torch.linspace(0, 1, n_steps, dtype=torch.float64)
+    for i, (k, c, x0, v0) in enumerate(params):
+        gamma = c / 2  # per time unit, m = 1
+        omega = np.sqrt(k - gamma**2)
+        p = torch.tensor([x0, (v0 + gamma * x0) / omega, np.log(gamma * span), np.log(omega * span / (2 * np.pi))])
+        y = DampedOscillator(1)(p.expand(n_steps, 4), tau)
+        np.testing.assert_allclose(y[:, 0].numpy(), X[i, :, 0], atol=1e-7)
+
+
+def test_mass_spring_damper_dataset_contract():
+    from tsrnn.datasets import make_mass_spring_damper
+
+    X, params = make_mass_spring_damper(4, 50, observe="both", random_state=3)
+    X2, _ = make_mass_spring_damper(4, 50, observe="both", random_state=3)
+    assert X.shape == (4, 50, 2) and params.shape == (4, 4) and np.array_equal(X, X2)
+    np.testing.assert_allclose(X[:, 0], params[:, 2:])
+    # velocity is the derivative of position (central differences)
+    np.testing.assert_allclose((X[:, 2:, 0] - X[:, :-2, 0]) / 0.1, X[:, 1:-1, 1], atol=5e-3)
+    with pytest.raises(ValueError, match="observe"):
+        make_mass_spring_damper(2, 10, observe="energy")
+    with pytest.raises(ValueError, match="damping"):
+        make_mass_spring_damper(2, 10, damping=(0.5, 0.1))
+
+
+def _forecast_net(forcing_prob, kind="dense"):
+    torch.manual_seed(0)
+    warp = WARP(2 + 1, 2, root_width=6, transition=kind).double()
+    with torch.no_grad():
+        warp.B.normal_(0, 0.2)
+        for p in warp.transition.parameters():
+            p.add_(0.02 * torch.randn_like(p))
+    return WARPForecastNet(warp, 2, lookback=8, horizon=5, instance_norm=True, forcing_prob=forcing_prob)
+
+
+def _rollout(net, x, truth=None):
+    """Step-by-step transcription of the forecast: scan nothing, step everything."""
+    values, mean, std = x, x.mean(1, keepdim=True), torch.sqrt(x.var(1, unbiased=False, keepdim=True) + 1e-5)
+    values = (values - mean) / std
+    span = net.span
+    inp = [torch.cat([values[:, t], torch.full_like(values[:, t, :1], t / span)], -1) for t in range(8)]
+    theta = net.warp.initial_theta(inp[0])
+    for t in range(1, 8):
+        theta = net.warp.step(theta, inp[t] - inp[t - 1])
+    prev, outs = inp[-1], []
+    for k in range(5):
+        tau = torch.full_like(values[:, 0, 0], (8 + k) / span)
+        y = net.warp.decode(theta, tau)
+        outs.append(y)
+        nxt = torch.cat([y if truth is None else (truth[:, k] - mean[:, 0]) / std[:, 0], tau[:, None]], -1)
+        theta = net.warp.step(theta, nxt - prev)
+        prev = nxt
+    return torch.stack(outs, 1) * std + mean
+
+
+@pytest.mark.parametrize("kind", ["dense", "dplr"])
+def test_forecast_autoregressive_and_teacher_forced_equal_the_step_loop(kind):
+    net = _forecast_net(1.0, kind)
+    x = torch.randn(3, 8, 2, dtype=torch.float64)
+    targets = torch.randn(3, 5, 2, dtype=torch.float64)
+    net.eval()
+    torch.testing.assert_close(net(x), _rollout(net, x))
+    net.train()
+    torch.testing.assert_close(net(x, targets=targets), _rollout(net, x, truth=targets))  # one parallel scan
+    net.forcing_prob = 0.0
+    torch.testing.assert_close(net(x, targets=targets), _rollout(net, x))
+
+
+def test_sequence_net_stream_equals_forward_and_mask_picks_last_valid():
+    torch.manual_seed(0)
+    warp = WARP(2 + 1, 3, root_width=5, transition="diagonal")
+    with torch.no_grad():
+        warp.B.normal_(0, 0.3)
+    net = WARPSequenceNet(warp, span=9).eval()
+    x, dt = torch.randn(2, 10, 2), 0.5 + torch.rand(2, 10)
+    streamed, state = net.stream(x[:, :4], dt[:, :4])
+    more, _ = net.stream(x[:, 4:], dt[:, 4:], state)
+    streamed = torch.cat([streamed, more], 1)
+    for t in (0, 3, 9):
+        torch.testing.assert_close(streamed[:, t], net(x[:, : t + 1], dt[:, : t + 1]), rtol=1e-5, atol=1e-6)
+    mask = torch.ones(2, 10, dtype=torch.bool)
+    mask[1, 6:] = False
+    torch.testing.assert_close(net(x, dt, mask)[1], net(x[1:, :6], dt[1:, :6])[0])
+
+
+def test_times_set_the_time_coordinate():
+    """Uniformly spaced times equal no times; the decoder query follows the observed gaps."""
+    torch.manual_seed(0)
+    warp = WARP(1 + 1, 1, root_width=4, transition="diagonal")
+    with torch.no_grad():
+        warp.B.normal_(0, 0.5)
+    net = WARPSequenceNet(warp, span=5).eval()
+    x = torch.randn(2, 6, 1)
+    torch.testing.assert_close(net(x), net(x, torch.ones(2, 6)))
+    assert not torch.allclose(net(x), net(x, torch.tensor([[1.0, 1, 3, 1, 1, 1]] * 2)))
+
+
+# --- estimators ------------------------------------------------------------------------------------------
+
+
+def test_estimators_fit_predict_save_load(tmp_path):
+    from tsrnn import WARPClassifier, WARPForecaster, WARPRegressor, load
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((24, 12, 2))
+    y = (X[:, :, 0].mean(1) > 0).astype(int)
+    for est, target in ((WARPClassifier(root_width=4, transition="dplr", rank=2, max_epochs=1, random_state=0), y),
+                        (WARPRegressor(root_width=4, transition="diagonal", max_epochs=1, random_state=0),
+                         X.sum((1, 2)))):
+        est.fit(X, target)
+        est.save(tmp_path / type(est).__name__)
+        back = load(tmp_path / type(est).__name__)
+        np.testing.assert_allclose(back.predict(X), est.predict(X))
+    series = np.sin(np.arange(150) / 5.0)
+    f = WARPForecaster(root_width=4, lookback=20, horizon=5, max_epochs=1, physics="damped_oscillator",
+                       random_state=0).fit(series)
+    f.save(tmp_path / "f")
+    np.testing.assert_allclose(load(tmp_path / "f").predict(), f.predict())
+    f2 = WARPForecaster(root_width=4, lookback=20, horizon=5, max_epochs=1, random_state=0).fit(series)
+    np.testing.assert_array_equal(f2.predict(), WARPForecaster(root_width=4, lookback=20, horizon=5, max_epochs=1,
+                                                                random_state=0).fit(series).predict())
+
+
+def test_estimator_parameter_errors_name_the_argument():
+    from tsrnn import WARPClassifier, WARPForecaster
+
+    X, y = np.zeros((6, 5)), np.array([0, 1] * 3)
+    for kw, match in ((dict(transition="full"), "transition"), (dict(root_width=0), "root_width"),
+                      (dict(physics="pendulum"), "physics"), (dict(physics=len), "physics"),
+                      (dict(init_state="x"), "init_state"), (dict(activation="gelu"), "activation")):
+        with pytest.raises((ValueError, TypeError), match=match):
+            WARPClassifier(**kw).fit(X, y)
+    with pytest.raises(ValueError, match="forcing_prob"):
+        WARPForecaster(forcing_prob=1.5, lookback=4, horizon=2).fit(np.arange(30.0))
+    f = WARPForecaster(lookback=4, horizon=2, max_epochs=1, physics=DampedOscillator(1)).fit(np.arange(30.0))
+    with pytest.raises(ValueError, match="physics"):
+        f.save("unused")

@@ -1,0 +1,157 @@
+"""WARP estimators: :class:`WARPForecaster`, :class:`WARPClassifier`, :class:`WARPRegressor`."""
+
+from __future__ import annotations
+
+from tsrnn.estimators._docs import estimator_doc
+from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+
+TASKS = ("forecasting", "classification", "regression")
+
+WARP_DOC = """\
+root_width : int, default=32
+    Hidden width of the root network whose weights are the state (input: the normalized time).
+root_depth : int, default=1
+    Hidden layers of the root network. The state holds every weight and bias of it: ``D = 2 * 32 + 33 * 7 = 295``
+    for width 32, depth 1 and 7 outputs; a dense ``A`` has ``D^2`` entries.
+activation : {"relu", "tanh", "swish"}, default="relu"
+transition : {"dense", "diagonal", "dplr"}, default="dense"
+    Structure of ``A``: the paper's full ``D x D`` matrix (sequential ``O(T D^2)`` per sample), a diagonal
+    (one parallel scan, ``O(T D)``) or diagonal plus rank ``rank`` (parallel, exact; see :mod:`tsrnn.ops.weight_scan`).
+rank : int, default=8
+    Rank of the low-rank part of ``transition="dplr"``.
+init_state : {"hypernet", "learned"}, default="hypernet"
+    The first state from a two-layer hypernetwork of the first observation, or one learned vector.
+physics : None, "damped_oscillator" or callable, default=None
+    WARP-Phys: the root network outputs the parameters of a formula ``physics(params, tau) -> y`` (a callable
+    with an attribute ``n_params``; e.g. :class:`tsrnn.nn.warp.DampedOscillator`) instead of the outputs
+    themselves. Only names (not callables) can be saved.
+"""
+
+FORECAST_TASK_DOC = """\
+lookback : int, default=96
+horizon : int, default=24
+stride : int, default=1
+    Step between training windows.
+instance_norm : bool, default=True
+    Standardize every input window per channel and undo it on the forecast.
+forcing_prob : float, default=0.25
+    While training, the probability of feeding the true value instead of the model's own prediction at each
+    horizon step (the reference's ETT setting: 0.25). 1.0 trains fully teacher-forced, the whole window in one
+    parallel scan; forecasts are always autoregressive.
+"""
+
+#: A and B (the recurrence) train at ``ssm_lr`` without weight decay; a smaller step for them keeps ``A`` near
+#: the identity early on (the reference trains everything at 1e-5 for thousands of epochs).
+TRAINING_DEFAULTS = {"lr": 1e-3, "ssm_lr": 1e-4, "weight_decay": 0.0}
+
+
+class WARPFamily:
+    """Hyperparameters and network of WARP (mixin)."""
+
+    _family_params = {"root_width": 32, "root_depth": 1, "activation": "relu", "transition": "dense", "rank": 8,
+                      "init_state": "hypernet", "physics": None}
+    _training_defaults = TRAINING_DEFAULTS
+
+    @classmethod
+    def _test_params(cls) -> dict:
+        """Tiny configuration used by the conformance suites."""
+        return dict(root_width=4, max_epochs=1, batch_size=64, random_state=0)
+
+    def _validate_family_params(self):
+        from tsrnn.nn.warp import ACTIVATIONS, PHYSICS, TRANSITIONS
+
+        _check_param("root_width", self.root_width, int, 1)
+        _check_param("root_depth", self.root_depth, int, 0)
+        _check_param("activation", self.activation, None, choices=tuple(ACTIVATIONS))
+        _check_param("transition", self.transition, None, choices=TRANSITIONS)
+        _check_param("rank", self.rank, int, 1)
+        _check_param("init_state", self.init_state, None, choices=("hypernet", "learned"))
+        if isinstance(self.physics, str):
+            _check_param("physics", self.physics, None, choices=tuple(PHYSICS))
+        elif self.physics is not None and not (callable(self.physics) and hasattr(self.physics, "n_params")):
+            raise TypeError(f"physics must be None, one of {tuple(PHYSICS)} or a callable with an n_params "
+                            f"attribute, got {self.physics!r}")
+
+    def _warp(self, d_input: int, d_output: int):
+        from tsrnn.nn.warp import PHYSICS, WARP
+
+        physics = PHYSICS[self.physics](d_output) if isinstance(self.physics, str) else self.physics
+        return WARP(d_input, d_output, root_width=self.root_width, root_depth=self.root_depth,
+                    activation=self.activation, transition=self.transition, rank=self.rank,
+                    init_state=self.init_state, physics=physics)
+
+    def _build_task_net(self, n_outputs):
+        from tsrnn.nn.warp import WARPSequenceNet
+
+        return WARPSequenceNet(self._warp(self._n_inputs() + 1, n_outputs), span=self.max_length_ - 1)
+
+    def _stream_network(self):
+        return self._prediction_network()
+
+    def save(self, path) -> None:
+        if self.physics is not None and not isinstance(self.physics, str):
+            raise ValueError("physics: only a named formula can be saved (a callable is code); "
+                             "pickle the estimator instead")
+        super().save(path)
+
+
+class _NoPooling:
+    """WARP decodes its last state: no pooling parameter."""
+
+    _task_params: dict = {}
+
+    def _validate_task_params(self):
+        pass
+
+
+_TITLE = "WARP {}: weight-space linear RNN (Nzoyem et al., ICLR 2026)."
+_SUMMARY = ("The state is the weight vector of a small root network, updated linearly by the input differences "
+            "(``theta_t = A theta_{t-1} + B (x_t - x_{t-1})``, ``A = I`` and ``B = 0`` at the start) and decoded "
+            "by running the root network at the next normalized time. With ``times`` the time coordinate follows "
+            "the observed times.")
+
+
+@estimator("tsrnn.WARPClassifier")
+class WARPClassifier(WARPFamily, _NoPooling, SequenceClassifier):
+    __doc__ = estimator_doc(_TITLE.format("classifier"), _SUMMARY + " The root network of the last state outputs "
+                            "the logits.", WARP_DOC, "classifier", """>>> import numpy as np
+>>> from tsrnn import WARPClassifier
+>>> X = np.random.default_rng(0).standard_normal((20, 16)); y = (X.mean(axis=1) > 0).astype(int)
+>>> WARPClassifier(root_width=8, max_epochs=2, random_state=0).fit(X, y).predict(X).shape
+(20,)""", training_defaults=TRAINING_DEFAULTS, task_doc="")
+
+
+@estimator("tsrnn.WARPRegressor")
+class WARPRegressor(WARPFamily, _NoPooling, SequenceRegressor):
+    __doc__ = estimator_doc(_TITLE.format("regressor"), _SUMMARY, WARP_DOC, "regressor", """>>> import numpy as np
+>>> from tsrnn import WARPRegressor
+>>> X = np.random.default_rng(0).standard_normal((20, 16))
+>>> WARPRegressor(root_width=8, max_epochs=2, random_state=0).fit(X, X.sum(1)).predict(X).shape
+(20,)""", training_defaults=TRAINING_DEFAULTS, task_doc="")
+
+
+@estimator("tsrnn.WARPForecaster")
+class WARPForecaster(WARPFamily, SequenceForecaster):
+    __doc__ = estimator_doc(
+        _TITLE.format("forecaster"), _SUMMARY + " The horizon is rolled out autoregressively: every forecast is "
+        "fed back as the next input.", WARP_DOC, "forecaster", """>>> import numpy as np
+>>> from tsrnn import WARPForecaster
+>>> y = np.sin(np.arange(200) / 8.0)
+>>> WARPForecaster(root_width=8, lookback=24, horizon=6, max_epochs=2, random_state=0).fit(y).predict().shape
+(6,)""", training_defaults=TRAINING_DEFAULTS, task_doc=FORECAST_TASK_DOC)
+
+    _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "forcing_prob": 0.25}
+
+    def _validate_task_params(self):
+        super()._validate_task_params()
+        _check_param("forcing_prob", self.forcing_prob, float, 0, 1)
+
+    def _build_net(self):
+        from tsrnn.nn.warp import WARPForecastNet
+
+        C = self.n_features_in_
+        return WARPForecastNet(self._warp(self._n_inputs() + 1, C), C, self.lookback, self.horizon,
+                               instance_norm=self.instance_norm, indicators=self.missing_indicators_,
+                               forcing_prob=self.forcing_prob)
+
+    _build_for_load = _build_net

@@ -1,0 +1,396 @@
+r"""WARP: weight-space adaptive recurrent prediction (Nzoyem et al., ICLR 2026).
+
+The hidden state is the flattened weight vector ``theta`` of a small "root" MLP, updated linearly by the input
+differences and decoded by evaluating the root network itself at a time coordinate::
+
+    theta_0 = phi(x_0)                                  (a hypernetwork of the first observation, or learned)
+    theta_t = A theta_{t-1} + B (x_t - x_{t-1})          (A = I and B = 0 at initialization)
+    y_t     = root_{theta_t}(tau_{t+1})                  (the root evaluated at the next normalized time)
+
+``tau`` is the position of a step in time units divided by the span of the sequence (``linspace(0, 1, T)`` on a
+regular grid); with observation ``times`` the positions follow the observed times. The normalized time is also
+appended to the input ("time as a channel"), so ``B`` sees the time gaps. ``A`` is dense in the paper; here it can
+also be diagonal or diagonal-plus-low-rank (:mod:`tsrnn.ops.weight_scan` solves each in its cheapest form).
+
+The physics-informed variant replaces the root network's output by a parametric formula whose parameters the root
+network produces, e.g. :class:`DampedOscillator` ``y(tau) = exp(-gamma tau) (a cos(omega tau) + b sin(omega tau))``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from tsrnn.nn.blocks import mark_ssm_parameter
+from tsrnn.nn.heads import instance_normalize, last_valid
+from tsrnn.ops.weight_scan import dense_scan, diagonal_scan, dplr_scan
+
+TRANSITIONS = ("dense", "diagonal", "dplr")
+ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "swish": nn.functional.silu}
+
+
+class RootMLP:
+    """Layout of the root network's weights in ``theta`` and its evaluation for a batch of weight vectors.
+
+    ``theta`` holds, layer by layer, the weight matrix (row-major, ``(out, in)``) then the bias.
+
+    Parameters
+    ----------
+    d_in : int
+        Input width (1: the normalized time).
+    width : int
+        Hidden width.
+    depth : int
+        Hidden layers (0: a linear map ``d_in -> d_out``).
+    d_out : int
+    activation : {"relu", "tanh", "swish"}
+        Between layers; the output layer is linear.
+    """
+
+    def __init__(self, d_in: int, width: int, depth: int, d_out: int, activation: str = "relu"):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        widths = [d_in] + [width] * depth + [d_out]
+        self.shapes = list(zip(widths[1:], widths[:-1], strict=True))  # (out, in) per layer
+        self.n_params = sum(o * i + o for o, i in self.shapes)
+        self.activation = ACTIVATIONS[activation]
+
+    def init_vector(self) -> torch.Tensor:
+        """A weight vector initialized like ``nn.Linear`` (uniform in +-1/sqrt(fan_in)), shape (n_params,)."""
+        parts = []
+        for o, i in self.shapes:
+            bound = 1.0 / math.sqrt(i)
+            parts.append(torch.empty(o * i + o).uniform_(-bound, bound))
+        return torch.cat(parts)
+
+    def __call__(self, theta: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """Evaluate the network of every weight vector on its own input.
+
+        Parameters
+        ----------
+        theta : Tensor, shape (..., n_params)
+        inputs : Tensor, shape (..., d_in)
+
+        Returns
+        -------
+        Tensor, shape (..., d_out)
+        """
+        lead = theta.shape[:-1]
+        h, offset = inputs, 0
+        for k, (o, i) in enumerate(self.shapes):
+            W = theta[..., offset : offset + o * i].reshape(*lead, o, i)
+            b = theta[..., offset + o * i : offset + o * i + o]
+            offset += o * i + o
+            h = torch.matmul(W, h.unsqueeze(-1)).squeeze(-1) + b
+            if k < len(self.shapes) - 1:
+                h = self.activation(h)
+        return h
+
+
+class Transition(nn.Module):
+    """The transition ``A`` of the weight recurrence, initialized to the identity.
+
+    Parameters
+    ----------
+    kind : {"dense", "diagonal", "dplr"}
+        ``dense``: a full ``D x D`` matrix (the paper). ``diagonal``: ``diag(a)``. ``dplr``: ``diag(a) + P Q^T``
+        with ``P`` random (std ``1/sqrt(D)``) and ``Q = 0`` at initialization, so ``A = I`` exactly and both
+        factors get gradients.
+    dim : int
+        ``D``, the length of ``theta``.
+    rank : int
+        ``r`` of ``dplr``.
+    """
+
+    def __init__(self, kind: str, dim: int, rank: int = 8):
+        super().__init__()
+        if kind not in TRANSITIONS:
+            raise ValueError(f"transition must be one of {TRANSITIONS}, got {kind!r}")
+        self.kind, self.dim = kind, dim
+        if kind == "dense":
+            self.A = mark_ssm_parameter(nn.Parameter(torch.eye(dim)))
+        else:
+            self.a = mark_ssm_parameter(nn.Parameter(torch.ones(dim)))
+        if kind == "dplr":
+            self.P = mark_ssm_parameter(nn.Parameter(torch.randn(dim, rank) / math.sqrt(dim)))
+            self.Q = mark_ssm_parameter(nn.Parameter(torch.zeros(dim, rank)))
+
+    def matrix(self) -> torch.Tensor:
+        """``A`` materialized, shape (D, D)."""
+        if self.kind == "dense":
+            return self.A
+        A = torch.diag(self.a)
+        return A + self.P @ self.Q.T if self.kind == "dplr" else A
+
+    def scan(self, u: torch.Tensor) -> torch.Tensor:
+        """``theta_t = A theta_{t-1} + u_t`` from ``theta_{-1} = 0``: u (B, T, D) -> theta (B, T, D)."""
+        if self.kind == "dense":
+            return dense_scan(self.A.to(u.dtype), u)
+        if self.kind == "diagonal":
+            return diagonal_scan(self.a, u)
+        return dplr_scan(self.a.to(u.dtype), self.P.to(u.dtype), self.Q.to(u.dtype), u)
+
+    def step(self, theta: torch.Tensor) -> torch.Tensor:
+        """``A theta``: theta (B, D) -> (B, D)."""
+        if self.kind == "dense":
+            return theta @ self.A.T
+        out = self.a * theta
+        return out + (theta @ self.Q) @ self.P.T if self.kind == "dplr" else out
+
+
+class GradualMLP(nn.Module):
+    """Hypernetwork ``x_0 -> theta_0``: linear layers whose widths interpolate linearly from ``d_in`` to ``d_out``,
+    ReLU between them; the last bias starts at ``bias_init`` (the root network's own initialization).
+
+    Parameters
+    ----------
+    d_in, d_out : int
+    n_layers : int
+    bias_init : Tensor, shape (d_out,)
+    """
+
+    def __init__(self, d_in: int, d_out: int, n_layers: int, bias_init: torch.Tensor):
+        super().__init__()
+        widths = [round(d_in + (d_out - d_in) * k / n_layers) for k in range(n_layers + 1)]
+        layers = []
+        for k in range(n_layers):
+            layers.append(nn.Linear(widths[k], widths[k + 1]))
+            if k < n_layers - 1:
+                layers.append(nn.ReLU())
+        self.net = nn.Sequential(*layers)
+        with torch.no_grad():
+            layers[-1].bias.copy_(bias_init)
+
+    def forward(self, x):
+        """x (B, d_in) -> (B, d_out)."""
+        return self.net(x)
+
+
+class DampedOscillator:
+    """Physics formula for WARP-Phys: ``y(tau) = exp(-gamma tau) (a cos(omega tau) + b sin(omega tau))`` per channel.
+
+    The root network outputs ``(a, b, log gamma, log f)`` for every channel, with ``omega = 2 pi f``; ``tau`` is
+    the normalized time of the window (0 at the first step, 1 at the last), so ``f`` counts periods per window and
+    ``gamma`` e-foldings per window; both start near 1. This is the solution of ``m x'' + c x' + k x = 0`` (the
+    mass-spring-damper) in the underdamped regime.
+
+    Parameters
+    ----------
+    n_channels : int
+    """
+
+    n_params_per_channel = 4
+
+    def __init__(self, n_channels: int = 1):
+        self.n_channels = n_channels
+        self.n_params = self.n_params_per_channel * n_channels
+
+    def __call__(self, params: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
+        """params (..., 4 C), tau (...) -> y (..., C)."""
+        a, b, log_gamma, log_f = params.unflatten(-1, (self.n_channels, 4)).unbind(-1)
+        gamma, omega = torch.exp(log_gamma.clamp(max=10.0)), 2 * math.pi * torch.exp(log_f.clamp(max=10.0))
+        t = tau.unsqueeze(-1)
+        return torch.exp(-gamma * t) * (a * torch.cos(omega * t) + b * torch.sin(omega * t))
+
+
+#: Physics formulas by name (for estimators, whose parameters must be serializable).
+PHYSICS = {"damped_oscillator": DampedOscillator}
+
+
+class WARP(nn.Module):
+    """The WARP recurrence and decoder over sequences of inputs ``x`` (the time channel included).
+
+    Parameters
+    ----------
+    d_input : int
+        Input channels per step (values, indicators and the normalized time).
+    d_output : int
+        Outputs of the decoder (forecast channels, classes or targets).
+    root_width, root_depth : int
+        Hidden width and hidden layers of the root MLP (input: the normalized time).
+    activation : {"relu", "tanh", "swish"}
+    transition : {"dense", "diagonal", "dplr"}
+        Structure of ``A`` (:class:`Transition`).
+    rank : int
+        Rank of the low-rank part of ``dplr``.
+    init_state : {"hypernet", "learned"}
+        ``theta_0`` from a two-layer :class:`GradualMLP` of ``x_0``, or one learned vector.
+    physics : callable, optional
+        ``physics(params, tau) -> y`` with an attribute ``n_params``: the root network outputs ``n_params`` values
+        and ``y = physics(root(tau), tau)`` (e.g. :class:`DampedOscillator`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> warp = WARP(d_input=3, d_output=2, root_width=8, transition="diagonal")
+    >>> theta = warp.scan(torch.randn(4, 10, 3))
+    >>> theta.shape == (4, 10, warp.dim), warp.decode(theta, torch.rand(4, 10)).shape
+    (True, torch.Size([4, 10, 2]))
+    """
+
+    def __init__(self, d_input: int, d_output: int, root_width: int = 64, root_depth: int = 1,
+                 activation: str = "relu", transition: str = "dense", rank: int = 8, init_state: str = "hypernet",
+                 physics=None):
+        super().__init__()
+        if init_state not in ("hypernet", "learned"):
+            raise ValueError(f"init_state must be 'hypernet' or 'learned', got {init_state!r}")
+        self.physics = physics
+        self.root = RootMLP(1, root_width, root_depth, physics.n_params if physics is not None else d_output,
+                            activation)
+        self.dim, self.d_input, self.d_output = self.root.n_params, d_input, d_output
+        self.transition = Transition(transition, self.dim, rank)
+        self.B = mark_ssm_parameter(nn.Parameter(torch.zeros(self.dim, d_input)))
+        root_init = self.root.init_vector()
+        if init_state == "hypernet":
+            self.hypernet = GradualMLP(d_input, self.dim, 2, root_init)
+        else:
+            self.theta0 = nn.Parameter(root_init)
+
+    def initial_theta(self, x0: torch.Tensor) -> torch.Tensor:
+        """``theta_0`` from the first inputs: x0 (B, d_input) -> (B, D)."""
+        if hasattr(self, "hypernet"):
+            return self.hypernet(x0)
+        return self.theta0.to(x0.dtype).expand(x0.shape[0], -1)
+
+    def scan(self, x: torch.Tensor) -> torch.Tensor:
+        """All states, parallel in time where ``A`` allows: x (B, T, d_input) -> theta (B, T, D)."""
+        u = torch.cat([self.initial_theta(x[:, 0]).unsqueeze(1), (x[:, 1:] - x[:, :-1]) @ self.B.T.to(x.dtype)],
+                      dim=1)
+        return self.transition.scan(u)
+
+    def step(self, theta: torch.Tensor, dx: torch.Tensor) -> torch.Tensor:
+        """One update: theta (B, D), dx = x_t - x_{t-1} (B, d_input) -> theta_t (B, D)."""
+        return self.transition.step(theta) + dx @ self.B.T
+
+    def decode(self, theta: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
+        """The root network of every state at its query time: theta (..., D), tau (...) -> (..., d_output)."""
+        out = self.root(theta, tau.unsqueeze(-1).to(theta.dtype))
+        return out if self.physics is None else self.physics(out, tau.to(theta.dtype))
+
+
+def positions(dt: torch.Tensor | None, batch: int, length: int, device=None, dtype=None) -> torch.Tensor:
+    """Position of every step in time units from the first: ``arange`` without gaps, else ``cumsum(dt) - dt_0``
+    (``dt`` (B, L) gaps, the first one ignored). Returns (B, L)."""
+    if dt is None:
+        return torch.arange(length, device=device, dtype=dtype).expand(batch, length)
+    return torch.cumsum(dt.to(dtype), dim=1) - dt[:, :1].to(dtype)
+
+
+class WARPForecastNet(nn.Module):
+    """WARP forecaster: encode the lookback by the recurrence, then roll the horizon out autoregressively.
+
+    Each forecast step is the root network of the current state at the next time; its prediction is fed back as
+    the next input (``forcing_prob`` of the steps get the true value instead while training). With
+    ``forcing_prob = 1`` training is fully teacher-forced and the whole window is one parallel scan; prediction
+    (and validation) is always autoregressive. The span that normalizes time is ``lookback + horizon - 1``.
+
+    Parameters
+    ----------
+    warp : WARP
+        With ``d_input = C (+ C indicators) + 1`` and ``d_output = C``.
+    n_channels, lookback, horizon : int
+    instance_norm : bool
+        Standardize every window per channel and undo it on the forecast.
+    indicators : bool
+        The input carries observed-indicator channels after the values.
+    forcing_prob : float
+        Probability of feeding the true value at a training step of the horizon.
+    """
+
+    #: The training loop passes the window's targets as ``targets`` (teacher forcing).
+    reads_targets = True
+
+    def __init__(self, warp: WARP, n_channels: int, lookback: int, horizon: int, instance_norm: bool = True,
+                 indicators: bool = False, forcing_prob: float = 0.0):
+        super().__init__()
+        self.warp, self.n_channels, self.lookback, self.horizon = warp, n_channels, lookback, horizon
+        self.instance_norm, self.indicators, self.forcing_prob = instance_norm, indicators, forcing_prob
+        self.span = float(max(lookback + horizon - 1, 1))
+
+    def _inputs(self, values, observed, tau):
+        parts = [values, observed] if self.indicators else [values]
+        return torch.cat(parts + [tau.unsqueeze(-1)], dim=-1)
+
+    def forward(self, x, dt=None, mask=None, targets=None):
+        """x (B, L, C_in), dt (B, L), targets (B, H, C) (training only) -> forecast (B, H, C)."""
+        C, H = self.n_channels, self.horizon
+        values = x[..., :C]
+        observed = x[..., C : 2 * C] if self.indicators else torch.ones_like(values)
+        if self.instance_norm:
+            values, mean, std = instance_normalize(values, observed)
+        pos = positions(dt, x.shape[0], x.shape[1], x.device, x.dtype)
+        future = pos[:, -1:] + torch.arange(1, H + 1, device=x.device, dtype=x.dtype)
+        inputs, tau_future = self._inputs(values, observed, pos / self.span), future / self.span
+        truth = None
+        if self.training and targets is not None and self.forcing_prob > 0:
+            t_obs = (~torch.isnan(targets)).to(x.dtype)
+            t_val = torch.nan_to_num(targets)
+            if self.instance_norm:
+                t_val = (t_val - mean) / std * t_obs
+            truth = self._inputs(t_val, t_obs, tau_future)
+        if truth is not None and self.forcing_prob >= 1.0:  # teacher-forced: one scan over the whole window
+            theta = self.warp.scan(torch.cat([inputs, truth[:, :-1]], dim=1))[:, -H:]
+            out = self.warp.decode(theta, tau_future)
+        else:
+            theta = self.warp.scan(inputs)[:, -1]
+            prev, outs = inputs[:, -1], []
+            for k in range(H):
+                y = self.warp.decode(theta, tau_future[:, k])
+                outs.append(y)
+                if k == H - 1:
+                    break
+                nxt = self._inputs(y, torch.ones_like(y), tau_future[:, k])
+                if truth is not None:
+                    use_truth = torch.rand(x.shape[0], 1, device=x.device) < self.forcing_prob
+                    nxt = torch.where(use_truth, truth[:, k], nxt)
+                theta = self.warp.step(theta, nxt - prev)
+                prev = nxt
+            out = torch.stack(outs, dim=1)
+        if self.instance_norm:
+            out = out * std + mean
+        return out
+
+
+class WARPSequenceNet(nn.Module):
+    """WARP for classification and regression: the root network of the last state at the next time (logits or
+    targets); time is normalized by ``span`` (the longest training sequence's span).
+
+    Parameters
+    ----------
+    warp : WARP
+        With ``d_input`` = input channels + 1 (the time channel).
+    span : float
+        Time units mapped to 1.
+    """
+
+    def __init__(self, warp: WARP, span: float):
+        super().__init__()
+        self.warp, self.span = warp, float(max(span, 1.0))
+
+    def forward(self, x, dt=None, mask=None):
+        """x (B, L, C), dt (B, L), mask (B, L) -> (B, d_output)."""
+        pos = positions(dt, x.shape[0], x.shape[1], x.device, x.dtype)
+        theta = self.warp.scan(torch.cat([x, (pos / self.span).unsqueeze(-1)], dim=-1))
+        last = last_valid(theta, mask)
+        return self.warp.decode(last, (last_valid(pos.unsqueeze(-1), mask)[:, 0] + 1.0) / self.span)
+
+    def stream(self, x, dt=None, state=None):
+        """The output after every step of ``B`` streams, carrying ``(theta, last input, last position)`` across
+        calls: x (B, T, C), dt (B, T) -> (B, T, d_output), state."""
+        outs = []
+        for t in range(x.shape[1]):
+            gap = torch.ones_like(x[:, t, 0]) if dt is None else dt[:, t].to(x.dtype)
+            if state is None:
+                pos = torch.zeros_like(gap)
+                inp = torch.cat([x[:, t], (pos / self.span)[:, None]], dim=-1)
+                theta = self.warp.initial_theta(inp)
+            else:
+                theta, prev, last = state
+                pos = last + gap
+                inp = torch.cat([x[:, t], (pos / self.span)[:, None]], dim=-1)
+                theta = self.warp.step(theta, inp - prev)
+            state = (theta, inp, pos)
+            outs.append(self.warp.decode(theta, (pos + 1.0) / self.span))
+        return torch.stack(outs, dim=1), state
