@@ -131,7 +131,8 @@ def test_damped_oscillator_solves_mass_spring_damper():
     for i, (k, c, x0, v0) in enumerate(params):
         gamma = c / 2  # per time unit, m = 1
         omega = np.sqrt(k - gamma**2)
-        p = torch.tensor([x0, (v0 + gamma * x0) / omega, np.log(gamma * span), np.log(omega * span / (2 * np.pi))])
+        p = torch.tensor([x0, (v0 + gamma * x0) / omega, 2 - np.log(8 / (gamma * span) - 1),
+                          4 * np.arctanh(np.log(omega * span / (2 * np.pi)) / 4)])
         y = DampedOscillator(1)(p.expand(n_steps, 4), tau)
         np.testing.assert_allclose(y[:, 0].numpy(), X[i, :, 0], atol=1e-7)
 

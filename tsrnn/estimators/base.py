@@ -132,6 +132,8 @@ class BaseSequenceEstimator(BaseEstimator):
     _task_params: dict = {}
     #: Training-parameter defaults that differ for this family (e.g. a smaller learning rate).
     _training_defaults: dict = {}
+    #: ``lightning.Trainer`` arguments the family needs (e.g. gradient clipping); ``trainer_kwargs`` overrides them.
+    _trainer_defaults: dict = {}
     #: Whether the family uses ``times`` (continuous-time); others raise a clear error when given times.
     _supports_times: bool = True
     _registry_name: str = ""
@@ -185,7 +187,8 @@ class BaseSequenceEstimator(BaseEstimator):
                 weight_decay=self.weight_decay, ssm_lr=self.ssm_lr, lr_decay=self.lr_decay,
                 lr_decay_start=self.lr_decay_start, early_stopping=self.early_stopping, val_arrays=val_arrays,
                 patience=self.patience, validation_fraction=self.validation_fraction, device=self.device,
-                precision=self.precision, verbose=self.verbose, trainer_kwargs=self.trainer_kwargs, rng=rng)
+                precision=self.precision, verbose=self.verbose,
+                trainer_kwargs={**self._trainer_defaults, **(self.trainer_kwargs or {})}, rng=rng)
         self.module_ = net.cpu().eval()
         self.history_ = history
         self.n_epochs_trained_ = len(history)

@@ -95,7 +95,10 @@ class Transition(nn.Module):
     Parameters
     ----------
     kind : {"dense", "diagonal", "dplr"}
-        ``dense``: a full ``D x D`` matrix (the paper). ``diagonal``: ``diag(a)``. ``dplr``: ``diag(a) + P Q^T``
+        ``dense``: a full ``D x D`` matrix (the paper), stored as ``A = I + W / D``. Adam moves every entry of a
+        parameter by about the learning rate per step, which for a plain ``D x D`` parameter is a change of up to
+        ``lr * D`` in spectral norm: at lr 1e-3 and D of a few hundred the recurrence explodes within a few steps
+        (the reference code trains everything at lr 1e-5 instead). The ``1 / D`` scale bounds the change by ``lr``. ``diagonal``: ``diag(a)``. ``dplr``: ``diag(a) + P Q^T``
         with ``P`` random (std ``1/sqrt(D)``) and ``Q = 0`` at initialization, so ``A = I`` exactly and both
         factors get gradients.
     dim : int
@@ -109,8 +112,8 @@ class Transition(nn.Module):
         if kind not in TRANSITIONS:
             raise ValueError(f"transition must be one of {TRANSITIONS}, got {kind!r}")
         self.kind, self.dim = kind, dim
-        if kind == "dense":
-            self.A = mark_ssm_parameter(nn.Parameter(torch.eye(dim)))
+        if kind == "dense":  # A = I + W / D: one Adam step moves the spectrum by at most ~lr (see the class doc)
+            self.W = mark_ssm_parameter(nn.Parameter(torch.zeros(dim, dim)))
         else:
             self.a = mark_ssm_parameter(nn.Parameter(torch.ones(dim)))
         if kind == "dplr":
@@ -120,14 +123,14 @@ class Transition(nn.Module):
     def matrix(self) -> torch.Tensor:
         """``A`` materialized, shape (D, D)."""
         if self.kind == "dense":
-            return self.A
+            return torch.eye(self.dim, dtype=self.W.dtype, device=self.W.device) + self.W / self.dim
         A = torch.diag(self.a)
         return A + self.P @ self.Q.T if self.kind == "dplr" else A
 
     def scan(self, u: torch.Tensor) -> torch.Tensor:
         """``theta_t = A theta_{t-1} + u_t`` from ``theta_{-1} = 0``: u (B, T, D) -> theta (B, T, D)."""
         if self.kind == "dense":
-            return dense_scan(self.A.to(u.dtype), u)
+            return dense_scan(self.matrix().to(u.dtype), u)
         if self.kind == "diagonal":
             return diagonal_scan(self.a, u)
         return dplr_scan(self.a.to(u.dtype), self.P.to(u.dtype), self.Q.to(u.dtype), u)
@@ -135,7 +138,7 @@ class Transition(nn.Module):
     def step(self, theta: torch.Tensor) -> torch.Tensor:
         """``A theta``: theta (B, D) -> (B, D)."""
         if self.kind == "dense":
-            return theta @ self.A.T
+            return theta + theta @ self.W.T / self.dim
         out = self.a * theta
         return out + (theta @ self.Q) @ self.P.T if self.kind == "dplr" else out
 
@@ -171,26 +174,32 @@ class GradualMLP(nn.Module):
 class DampedOscillator:
     """Physics formula for WARP-Phys: ``y(tau) = exp(-gamma tau) (a cos(omega tau) + b sin(omega tau))`` per channel.
 
-    The root network outputs ``(a, b, log gamma, log f)`` for every channel, with ``omega = 2 pi f``; ``tau`` is
-    the normalized time of the window (0 at the first step, 1 at the last), so ``f`` counts periods per window and
-    ``gamma`` e-foldings per window; both start near 1. This is the solution of ``m x'' + c x' + k x = 0`` (the
+    The root network outputs ``(a, b, g, h)`` for every channel, with ``gamma = max_decay * sigmoid(g - 2)`` and
+    ``omega = 2 pi f``, ``f = exp(4 tanh(h / 4))``; ``tau`` is the normalized time of the window (0 at the first
+    step, 1 at the last), so ``f`` counts periods per window and ``gamma`` e-foldings per window; both start near 1.
+    The bound on the decay matters for training: early on, shrinking the output to zero is an easy way down the
+    loss, and an unbounded decay would take it there and leave no gradient. This is the solution of ``m x'' + c x' + k x = 0`` (the
     mass-spring-damper) in the underdamped regime.
 
     Parameters
     ----------
     n_channels : int
+    max_decay : float
+        Upper bound of ``gamma`` (e-foldings per window).
     """
 
     n_params_per_channel = 4
 
-    def __init__(self, n_channels: int = 1):
-        self.n_channels = n_channels
+    def __init__(self, n_channels: int = 1, max_decay: float = 8.0):
+        self.n_channels, self.max_decay = n_channels, float(max_decay)
         self.n_params = self.n_params_per_channel * n_channels
 
     def __call__(self, params: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
         """params (..., 4 C), tau (...) -> y (..., C)."""
-        a, b, log_gamma, log_f = params.unflatten(-1, (self.n_channels, 4)).unbind(-1)
-        gamma, omega = torch.exp(log_gamma.clamp(max=10.0)), 2 * math.pi * torch.exp(log_f.clamp(max=10.0))
+        a, b, raw_gamma, raw_f = params.unflatten(-1, (self.n_channels, 4)).unbind(-1)
+        # bounded decay: shrinking the output to zero (an easy early minimum) cannot kill its gradient
+        gamma = self.max_decay * torch.sigmoid(raw_gamma - 2.0)
+        omega = 2 * math.pi * torch.exp(4.0 * torch.tanh(raw_f / 4.0))
         t = tau.unsqueeze(-1)
         return torch.exp(-gamma * t) * (a * torch.cos(omega * t) + b * torch.sin(omega * t))
 
