@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from tsrnn.nn.warp import WARP, DampedOscillator, RootMLP, Transition, WARPForecastNet, WARPSequenceNet
+from tsrnn.nn.warp import WARP, LinearODE, RootMLP, Transition, WARPForecastNet, WARPSequenceNet
 from tsrnn.ops.weight_scan import dense_scan, diagonal_scan, dplr_scan, weight_scan_ref
 
 D, R = 10, 3
@@ -120,21 +120,18 @@ def test_root_layout_size_and_learned_initial_state():
         Transition("banded", 4)
 
 
-def test_damped_oscillator_solves_mass_spring_damper():
-    """The physics formula with the right parameters is the solution of m x'' + c x' + k x = 0."""
+def test_linear_ode_formula_steps_the_mass_spring_damper():
+    """With R = dt [[0, 1], [-k, -c]] the physics formula advances (position, velocity) exactly one step."""
     from tsrnn.datasets import make_mass_spring_damper
 
-    n_steps, dt = 200, 0.05
-    X, params = make_mass_spring_damper(3, n_steps, dt, random_state=1)
-    span = dt * (n_steps - 1)
-    tau = torch.linspace(0, 1, n_steps, dtype=torch.float64)
-    for i, (k, c, x0, v0) in enumerate(params):
-        gamma = c / 2  # per time unit, m = 1
-        omega = np.sqrt(k - gamma**2)
-        p = torch.tensor([x0, (v0 + gamma * x0) / omega, 2 - np.log(8 / (gamma * span) - 1),
-                          4 * np.arctanh(np.log(omega * span / (2 * np.pi)) / 4)])
-        y = DampedOscillator(1)(p.expand(n_steps, 4), tau)
-        np.testing.assert_allclose(y[:, 0].numpy(), X[i, :, 0], atol=1e-7)
+    dt = 0.05
+    X, params = make_mass_spring_damper(3, 60, dt, observe="both", random_state=1)
+    formula = LinearODE(2)
+    for i, (k, c, _, _) in enumerate(params):
+        R = torch.tensor([[0.0, dt], [-k * dt, -c * dt]], dtype=torch.float64).reshape(4)
+        x = torch.as_tensor(X[i])
+        y = formula(R.expand(59, 4), torch.zeros(59, dtype=torch.float64), x[:-1])
+        np.testing.assert_allclose(y.numpy(), X[i, 1:], atol=1e-8)
 
 
 def test_mass_spring_damper_dataset_contract():
@@ -241,8 +238,8 @@ def test_estimators_fit_predict_save_load(tmp_path):
         back = load(tmp_path / type(est).__name__)
         np.testing.assert_allclose(back.predict(X), est.predict(X))
     series = np.sin(np.arange(150) / 5.0)
-    f = WARPForecaster(root_width=4, lookback=20, horizon=5, max_epochs=1, physics="damped_oscillator",
-                       random_state=0).fit(series)
+    f = WARPForecaster(root_width=4, lookback=20, horizon=5, max_epochs=1, physics="linear_ode",
+                       instance_norm=False, random_state=0).fit(series)
     f.save(tmp_path / "f")
     np.testing.assert_allclose(load(tmp_path / "f").predict(), f.predict())
     f2 = WARPForecaster(root_width=4, lookback=20, horizon=5, max_epochs=1, random_state=0).fit(series)
@@ -255,12 +252,78 @@ def test_estimator_parameter_errors_name_the_argument():
 
     X, y = np.zeros((6, 5)), np.array([0, 1] * 3)
     for kw, match in ((dict(transition="full"), "transition"), (dict(root_width=0), "root_width"),
-                      (dict(physics="pendulum"), "physics"), (dict(physics=len), "physics"),
                       (dict(init_state="x"), "init_state"), (dict(activation="gelu"), "activation")):
         with pytest.raises((ValueError, TypeError), match=match):
             WARPClassifier(**kw).fit(X, y)
-    with pytest.raises(ValueError, match="forcing_prob"):
-        WARPForecaster(forcing_prob=1.5, lookback=4, horizon=2).fit(np.arange(30.0))
-    f = WARPForecaster(lookback=4, horizon=2, max_epochs=1, physics=DampedOscillator(1)).fit(np.arange(30.0))
+    for kw, match in ((dict(forcing_prob=1.5), "forcing_prob"), (dict(physics="pendulum"), "physics"),
+                      (dict(physics=len), "physics")):
+        with pytest.raises((ValueError, TypeError), match=match):
+            WARPForecaster(lookback=4, horizon=2, **kw).fit(np.arange(30.0))
+    f = WARPForecaster(lookback=4, horizon=2, max_epochs=1, physics=LinearODE(1)).fit(np.arange(30.0))
     with pytest.raises(ValueError, match="physics"):
         f.save("unused")
+
+
+# --- reconstructor -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["diagonal", "dense"])
+def test_warp_map_forced_equals_warp_on_data(kind):
+    """Forcing the observed units at every step makes the map's weights WARP's theta_t on the data, and its
+    output the root network of theta_t at x_t; the Jacobian equals autograd's of one step."""
+    from tsrnn.nn.warp import WARPMap
+
+    torch.manual_seed(0)
+    m = WARPMap(3, root_width=5, transition=kind).double()
+    with torch.no_grad():
+        m.warp.B.normal_(0, 0.3)
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    theta = m.warp.scan(x)  # WARP on the data, no time channel
+    z = m.init_state(x[:, 0])
+    for t in range(5):
+        psi = z[:, 3:]
+        torch.testing.assert_close(psi + x[:, t] @ m.warp.B.T, theta[:, t])
+        z = m(z)
+        torch.testing.assert_close(z[:, :3], m.warp.decode(theta[:, t], x[:, t]))
+        z = torch.cat([x[:, t + 1], z[:, 3:]], dim=-1)
+    J = m.jacobian(z)
+    J_ref = torch.autograd.functional.jacobian(lambda v: m(v[None])[0], z[0])
+    torch.testing.assert_close(J[0], J_ref)
+
+
+def test_reconstructor_contract(tmp_path):
+    from tsrnn import WARPReconstructor, load
+    from tsrnn.datasets import make_trajectory
+
+    X = make_trajectory("lorenz63", n_steps=1500, random_state=0)
+    rec = WARPReconstructor(root_width=6, seq_len=40, max_epochs=2, batches_per_epoch=4, random_state=0).fit(X)
+    assert rec.forcing == "sparse" and rec.module_.n_latent == 3 + rec.module_.warp.dim
+    sim = rec.simulate(50, x0=X[10])
+    assert sim.shape == (50, 3) and np.allclose(sim[0], X[10])
+    assert rec.predict(X[:7], n_steps=3).shape == (7, 3)
+    rec.save(tmp_path / "rec")
+    np.testing.assert_allclose(load(tmp_path / "rec").simulate(30), rec.simulate(30))
+    again = WARPReconstructor(root_width=6, seq_len=40, max_epochs=2, batches_per_epoch=4, random_state=0).fit(X)
+    np.testing.assert_array_equal(again.simulate(30), rec.simulate(30))
+    with pytest.raises(ValueError, match="transition"):
+        WARPReconstructor(transition="full").fit(X)
+
+
+def test_physics_forecast_equals_the_formula_step_loop():
+    """WARP-Phys: every forecast is the formula applied to the previous value with the root's parameters."""
+    torch.manual_seed(0)
+    warp = WARP(2 + 1, 2, root_width=6, physics=LinearODE(2)).double()
+    with torch.no_grad():
+        warp.B.normal_(0, 0.2)
+    net = WARPForecastNet(warp, 2, lookback=8, horizon=4, instance_norm=False).eval()
+    x = torch.randn(3, 8, 2, dtype=torch.float64)
+    out = net(x)
+    tau = torch.arange(12, dtype=torch.float64) / 11
+    inputs = torch.cat([x, tau[:8].expand(3, 8)[..., None]], -1)
+    theta, prev = warp.scan(inputs)[:, -1], inputs[:, -1]
+    for k in range(4):
+        R = warp.root(theta, tau[8 + k].expand(3, 1)).reshape(3, 2, 2)
+        y = (torch.matrix_exp(R) @ prev[:, :2, None])[..., 0]
+        torch.testing.assert_close(out[:, k], y)
+        nxt = torch.cat([y, tau[8 + k].expand(3, 1)], -1)
+        theta, prev = warp.step(theta, nxt - prev), nxt

@@ -39,6 +39,7 @@ _LAZY = {
     "WARPForecaster": "tsrnn.estimators.warp",
     "WARPClassifier": "tsrnn.estimators.warp",
     "WARPRegressor": "tsrnn.estimators.warp",
+    "WARPReconstructor": "tsrnn.estimators.warp",
     "PLRNNReconstructor": "tsrnn.estimators.dsr",
     "ShallowPLRNNReconstructor": "tsrnn.estimators.dsr",
     "ALRNNReconstructor": "tsrnn.estimators.dsr",
@@ -73,5 +74,5 @@ if TYPE_CHECKING:  # pragma: no cover -- mirrors the lazy exports for type check
     from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor
     from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
     from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
-    from tsrnn.estimators.warp import WARPClassifier, WARPForecaster, WARPRegressor
+    from tsrnn.estimators.warp import WARPClassifier, WARPForecaster, WARPReconstructor, WARPRegressor
     from tsrnn.io import load

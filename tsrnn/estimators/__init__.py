@@ -12,7 +12,7 @@ from tsrnn.estimators.ltc import LTCClassifier, LTCForecaster, LTCRegressor
 from tsrnn.estimators.s4 import S4Classifier, S4Forecaster, S4Regressor
 from tsrnn.estimators.s4d import S4DClassifier, S4DForecaster, S4DRegressor
 from tsrnn.estimators.s5 import S5Classifier, S5Forecaster, S5Regressor
-from tsrnn.estimators.warp import WARPClassifier, WARPForecaster, WARPRegressor
+from tsrnn.estimators.warp import WARPClassifier, WARPForecaster, WARPReconstructor, WARPRegressor
 
 __all__ = [
     "ALRNNReconstructor",
@@ -50,5 +50,6 @@ __all__ = [
     "SequenceRegressor",
     "WARPClassifier",
     "WARPForecaster",
+    "WARPReconstructor",
     "WARPRegressor",
 ]

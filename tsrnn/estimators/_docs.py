@@ -36,15 +36,20 @@ Examples
 """
 
 
+def with_defaults(doc: str, defaults: dict) -> str:
+    """``doc`` (numpydoc parameter lines) with the ``default=`` of every parameter in ``defaults`` replaced."""
+    for name, value in defaults.items():
+        doc = re.sub(rf"^{name} : (.*), default=.*$", rf"{name} : \g<1>, default={value!r}", doc, flags=re.M)
+    return doc
+
+
 def estimator_doc(title, summary, family_doc, task, example, training_defaults=None, task_doc=None):
     """Numpydoc docstring of a concrete estimator; ``task`` is "classifier", "regressor" or "forecaster";
     ``training_defaults`` (name -> value) are the family's own defaults of training parameters; ``task_doc``
     replaces the task parameters' documentation."""
     if task_doc is None:
         task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
-    training = TRAINING_PARAMS_DOC
-    for name, value in (training_defaults or {}).items():
-        training = re.sub(rf"^{name} : (.*), default=.*$", rf"{name} : \g<1>, default={value!r}", training, flags=re.M)
+    training = with_defaults(TRAINING_PARAMS_DOC, training_defaults or {})
     attrs = {"classifier": "classes_ : ndarray\n    Class labels.\n",
              "forecaster": "scaler_ : ChannelScaler\n    Per-channel statistics of the training series.\n"}.get(task, "")
     return _TEMPLATE.format(title=title, summary=summary, family=family_doc, task=task_doc,

@@ -82,7 +82,6 @@ class DSRReconstructor(BaseEstimator):
 
     # --- validation ---------------------------------------------------------------------------------
     def _validate(self):
-        _check_param("n_latent", self.n_latent, int, 1)
         _check_param("forcing", self.forcing, None, choices=("gtf", "sparse"))
         _check_param("alpha", self.alpha, float, 0, 1, allow_none=True)
         for name in ("tau", "seq_len", "batch_size", "batches_per_epoch", "max_epochs"):
@@ -99,6 +98,12 @@ class DSRReconstructor(BaseEstimator):
 
     def _validate_model_params(self):
         """Model-specific checks (override)."""
+
+    def _validate_latent(self, n_features: int):
+        """Check ``n_latent`` against the data's dimensions (models whose latent size is derived override)."""
+        _check_param("n_latent", self.n_latent, int, 1)
+        if self.n_latent < n_features:
+            raise ValueError(f"n_latent ({self.n_latent}) must be >= the data's dimensions ({n_features})")
 
     @staticmethod
     def _trajectories(X, name="X", n_dims=None):
@@ -147,8 +152,7 @@ class DSRReconstructor(BaseEstimator):
         self._validate()
         trajectories = self._trajectories(X)
         self.n_features_in_ = trajectories[0].shape[1]
-        if self.n_latent < self.n_features_in_:
-            raise ValueError(f"n_latent ({self.n_latent}) must be >= the data's dimensions ({self.n_features_in_})")
+        self._validate_latent(self.n_features_in_)
         too_short = [len(x) for x in trajectories if len(x) <= self.seq_len]
         if too_short:
             raise ValueError(f"X has a trajectory of {too_short[0]} steps, not more than seq_len = {self.seq_len}")
@@ -328,10 +332,12 @@ class DSRReconstructor(BaseEstimator):
         return self._build_model().double()
 
 
-def _reconstructor(registry_name, model_params):
+def _reconstructor(registry_name, model_params, training_defaults=None):
+    """Class decorator: parameters (model, then training with the model's own defaults), init and registry name."""
+
     def wrap(cls):
         cls._model_params = model_params
-        cls.__init__ = make_init({**model_params, **DSR_TRAINING_PARAMS})
+        cls.__init__ = make_init({**model_params, **DSR_TRAINING_PARAMS, **(training_defaults or {})})
         cls._registry_name = registry_name
         return cls
 

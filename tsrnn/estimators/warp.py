@@ -1,11 +1,14 @@
-"""WARP estimators: :class:`WARPForecaster`, :class:`WARPClassifier`, :class:`WARPRegressor`."""
+"""WARP estimators: :class:`WARPForecaster`, :class:`WARPClassifier`, :class:`WARPRegressor`,
+:class:`WARPReconstructor`."""
 
 from __future__ import annotations
 
-from tsrnn.estimators._docs import estimator_doc
+from tsrnn.estimators._docs import estimator_doc, with_defaults
 from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+from tsrnn.estimators.dsr import _SUMMARY as DSR_SUMMARY
+from tsrnn.estimators.dsr import DSR_TRAINING_DOC, DSRReconstructor, _reconstructor
 
-TASKS = ("forecasting", "classification", "regression")
+TASKS = ("forecasting", "classification", "regression", "reconstruction")
 
 WARP_DOC = """\
 root_width : int, default=32
@@ -21,10 +24,6 @@ rank : int, default=8
     Rank of the low-rank part of ``transition="dplr"``.
 init_state : {"hypernet", "learned"}, default="hypernet"
     The first state from a two-layer hypernetwork of the first observation, or one learned vector.
-physics : None, "damped_oscillator" or callable, default=None
-    WARP-Phys: the root network outputs the parameters of a formula ``physics(params, tau) -> y`` (a callable
-    with an attribute ``n_params``; e.g. :class:`tsrnn.nn.warp.DampedOscillator`) instead of the outputs
-    themselves. Only names (not callables) can be saved.
 """
 
 FORECAST_TASK_DOC = """\
@@ -34,6 +33,12 @@ stride : int, default=1
     Step between training windows.
 instance_norm : bool, default=True
     Standardize every input window per channel and undo it on the forecast.
+physics : None, "linear_ode" or callable, default=None
+    WARP-Phys: the root network outputs the parameters of a formula ``physics(params, tau, x_prev) -> y`` applied
+    to the previous values (a callable with an attribute ``n_params``), e.g. ``"linear_ode"``
+    (:class:`tsrnn.nn.warp.LinearODE`: one exact step of ``dx/dt = R x``, the mass-spring-damper among them; use
+    it with ``instance_norm=False``, since a shifted linear system is no longer linear). Only names (not
+    callables) can be saved.
 forcing_prob : float, default=0.25
     While training, the probability of feeding the true value instead of the model's own prediction at each
     horizon step (the reference's ETT setting: 0.25). 1.0 trains fully teacher-forced, the whole window in one
@@ -49,7 +54,7 @@ class WARPFamily:
     """Hyperparameters and network of WARP (mixin)."""
 
     _family_params = {"root_width": 32, "root_depth": 1, "activation": "relu", "transition": "dense", "rank": 8,
-                      "init_state": "hypernet", "physics": None}
+                      "init_state": "hypernet"}
     _training_defaults = TRAINING_DEFAULTS
     #: The reference clips gradients (element-wise); a norm clip at 1 keeps the long autoregressive rollouts
     #: from blowing up the first steps.
@@ -69,16 +74,10 @@ class WARPFamily:
         _check_param("transition", self.transition, None, choices=TRANSITIONS)
         _check_param("rank", self.rank, int, 1)
         _check_param("init_state", self.init_state, None, choices=("hypernet", "learned"))
-        if isinstance(self.physics, str):
-            _check_param("physics", self.physics, None, choices=tuple(PHYSICS))
-        elif self.physics is not None and not (callable(self.physics) and hasattr(self.physics, "n_params")):
-            raise TypeError(f"physics must be None, one of {tuple(PHYSICS)} or a callable with an n_params "
-                            f"attribute, got {self.physics!r}")
 
-    def _warp(self, d_input: int, d_output: int):
-        from tsrnn.nn.warp import PHYSICS, WARP
+    def _warp(self, d_input: int, d_output: int, physics=None):
+        from tsrnn.nn.warp import WARP
 
-        physics = PHYSICS[self.physics](d_output) if isinstance(self.physics, str) else self.physics
         return WARP(d_input, d_output, root_width=self.root_width, root_depth=self.root_depth,
                     activation=self.activation, transition=self.transition, rank=self.rank,
                     init_state=self.init_state, physics=physics)
@@ -90,13 +89,6 @@ class WARPFamily:
 
     def _stream_network(self):
         return self._prediction_network()
-
-    def save(self, path) -> None:
-        if self.physics is not None and not isinstance(self.physics, str):
-            raise ValueError("physics: only a named formula can be saved (a callable is code); "
-                             "pickle the estimator instead")
-        super().save(path)
-
 
 class _NoPooling:
     """WARP decodes its last state: no pooling parameter."""
@@ -143,18 +135,88 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
 >>> WARPForecaster(root_width=8, lookback=24, horizon=6, max_epochs=2, random_state=0).fit(y).predict().shape
 (6,)""", training_defaults=TRAINING_DEFAULTS, task_doc=FORECAST_TASK_DOC)
 
-    _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "forcing_prob": 0.25}
+    _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "physics": None,
+                    "forcing_prob": 0.25}
 
     def _validate_task_params(self):
+        from tsrnn.nn.warp import PHYSICS
+
         super()._validate_task_params()
         _check_param("forcing_prob", self.forcing_prob, float, 0, 1)
+        if isinstance(self.physics, str):
+            _check_param("physics", self.physics, None, choices=tuple(PHYSICS))
+        elif self.physics is not None and not (callable(self.physics) and hasattr(self.physics, "n_params")):
+            raise TypeError(f"physics must be None, one of {tuple(PHYSICS)} or a callable with an n_params "
+                            f"attribute, got {self.physics!r}")
+
+    def save(self, path) -> None:
+        if self.physics is not None and not isinstance(self.physics, str):
+            raise ValueError("physics: only a named formula can be saved (a callable is code); "
+                             "pickle the estimator instead")
+        super().save(path)
 
     def _build_net(self):
         from tsrnn.nn.warp import WARPForecastNet
 
+        from tsrnn.nn.warp import PHYSICS
+
         C = self.n_features_in_
-        return WARPForecastNet(self._warp(self._n_inputs() + 1, C), C, self.lookback, self.horizon,
+        physics = PHYSICS[self.physics](C) if isinstance(self.physics, str) else self.physics
+        return WARPForecastNet(self._warp(self._n_inputs() + 1, C, physics), C, self.lookback, self.horizon,
                                instance_norm=self.instance_norm, indicators=self.missing_indicators_,
                                forcing_prob=self.forcing_prob)
 
     _build_for_load = _build_net
+
+
+
+#: Sparse teacher forcing: adaptive GTF needs Jacobians of the whole latent state (N + D units) at every forced
+#: state of a batch, which is costly here.
+RECONSTRUCTOR_DEFAULTS = {"forcing": "sparse", "tau": 16}
+
+RECONSTRUCTOR_DOC = """\
+root_width : int, default=32
+root_depth : int, default=1
+activation : {"relu", "tanh", "swish"}, default="relu"
+transition : {"dense", "diagonal", "dplr"}, default="diagonal"
+rank : int, default=8
+    As :class:`WARPForecaster`; the root network reads the current observation instead of the time.
+"""
+
+
+@_reconstructor("tsrnn.WARPReconstructor", {"root_width": 32, "root_depth": 1, "activation": "relu",
+                                            "transition": "diagonal", "rank": 8}, RECONSTRUCTOR_DEFAULTS)
+class WARPReconstructor(DSRReconstructor):
+    __doc__ = ("WARP reconstructor: WARP as an autonomous map, ``x_{t+1} = root_{theta_t}(x_t)`` with the weights "
+               "``theta_t = A theta_{t-1} + B (x_t - x_{t-1})`` (:class:`tsrnn.nn.warp.WARPMap`), trained and judged "
+               "like the PLRNN reconstructors (free runs, state-space divergence, spectra, Lyapunov exponents)."
+               + DSR_SUMMARY.replace("; symbolic dynamics of the trained map in\n:mod:`tsrnn.nn.symbolic`", "")
+               + RECONSTRUCTOR_DOC + with_defaults(DSR_TRAINING_DOC, RECONSTRUCTOR_DEFAULTS)
+               + """
+Examples
+--------
+>>> from tsrnn import WARPReconstructor
+>>> from tsrnn.datasets import make_trajectory
+>>> X = make_trajectory("lorenz63", n_steps=2000)
+>>> rec = WARPReconstructor(root_width=8, seq_len=50, max_epochs=2, batches_per_epoch=5, random_state=0).fit(X)
+>>> rec.simulate(100).shape
+(100, 3)
+""")
+
+    def _validate_model_params(self):
+        from tsrnn.nn.warp import ACTIVATIONS, TRANSITIONS
+
+        _check_param("root_width", self.root_width, int, 1)
+        _check_param("root_depth", self.root_depth, int, 0)
+        _check_param("activation", self.activation, None, choices=tuple(ACTIVATIONS))
+        _check_param("transition", self.transition, None, choices=TRANSITIONS)
+        _check_param("rank", self.rank, int, 1)
+
+    def _validate_latent(self, n_features):
+        """The latent size is ``N`` plus the root network's weights: nothing to check."""
+
+    def _build_model(self):
+        from tsrnn.nn.warp import WARPMap
+
+        return WARPMap(self.n_features_in_, root_width=self.root_width, root_depth=self.root_depth,
+                       activation=self.activation, transition=self.transition, rank=self.rank)

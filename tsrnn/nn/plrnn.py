@@ -31,7 +31,26 @@ def talathi_vartak(M: int, generator: torch.Generator | None = None) -> torch.Te
     return K / torch.linalg.eigvalsh(K).abs().max()
 
 
-class PiecewiseLinearRNN(nn.Module):
+class LatentMap(nn.Module):
+    """A discrete-time map ``z_t = F(z_{t-1})`` on latent states whose first ``n_obs`` units are the observation:
+    what the reconstructors and :mod:`tsrnn.training.dsr` need besides ``init_state``, ``forward`` and
+    ``jacobian``."""
+
+    n_obs: int
+
+    def observe(self, z: torch.Tensor) -> torch.Tensor:
+        """Identity readout: the first ``n_obs`` units; (..., M) -> (..., N)."""
+        return z[..., : self.n_obs]
+
+    def simulate(self, z0: torch.Tensor, n_steps: int) -> torch.Tensor:
+        """Free-running latent trajectory ``z_0 .. z_{n-1}``; (B, M) -> (B, n_steps, M)."""
+        out = [z0]
+        for _ in range(n_steps - 1):
+            out.append(self(out[-1]))
+        return torch.stack(out, dim=1)
+
+
+class PiecewiseLinearRNN(LatentMap):
     """Base: identity readout of the first ``n_obs`` units, learned initial-state map, region interface.
 
     Parameters
@@ -54,9 +73,6 @@ class PiecewiseLinearRNN(nn.Module):
         """Latent state from an observation: ``[x; L x]``; (B, N) -> (B, M)."""
         return torch.cat([x, x @ self.L.T], dim=-1)
 
-    def observe(self, z: torch.Tensor) -> torch.Tensor:
-        """Identity readout: the first ``n_obs`` units; (..., M) -> (..., N)."""
-        return z[..., : self.n_obs]
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """One step of the map; (B, M) -> (B, M)."""
@@ -73,13 +89,6 @@ class PiecewiseLinearRNN(nn.Module):
     def region_affine(self, d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The affine map ``z -> J_d z + c_d`` inside subregion ``d`` (bool (K,)): ``(J_d (M, M), c_d (M,))``."""
         raise NotImplementedError
-
-    def simulate(self, z0: torch.Tensor, n_steps: int) -> torch.Tensor:
-        """Free-running latent trajectory ``z_0 .. z_{n-1}``; (B, M) -> (B, n_steps, M)."""
-        out = [z0]
-        for _ in range(n_steps - 1):
-            out.append(self(out[-1]))
-        return torch.stack(out, dim=1)
 
 
 class PLRNN(PiecewiseLinearRNN):

@@ -12,8 +12,9 @@ regular grid); with observation ``times`` the positions follow the observed time
 appended to the input ("time as a channel"), so ``B`` sees the time gaps. ``A`` is dense in the paper; here it can
 also be diagonal or diagonal-plus-low-rank (:mod:`tsrnn.ops.weight_scan` solves each in its cheapest form).
 
-The physics-informed variant replaces the root network's output by a parametric formula whose parameters the root
-network produces, e.g. :class:`DampedOscillator` ``y(tau) = exp(-gamma tau) (a cos(omega tau) + b sin(omega tau))``.
+The physics-informed variant (forecasting) replaces the root network's output by a parametric formula whose
+parameters the root network produces, applied to the last observation: e.g. :class:`LinearODE`, one exact step
+``y = expm(R) x_prev`` of a linear system (the mass-spring-damper among them).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from torch import nn
 
 from tsrnn.nn.blocks import mark_ssm_parameter
 from tsrnn.nn.heads import instance_normalize, last_valid
+from tsrnn.nn.plrnn import LatentMap
 from tsrnn.ops.weight_scan import dense_scan, diagonal_scan, dplr_scan
 
 TRANSITIONS = ("dense", "diagonal", "dplr")
@@ -98,9 +100,9 @@ class Transition(nn.Module):
         ``dense``: a full ``D x D`` matrix (the paper), stored as ``A = I + W / D``. Adam moves every entry of a
         parameter by about the learning rate per step, which for a plain ``D x D`` parameter is a change of up to
         ``lr * D`` in spectral norm: at lr 1e-3 and D of a few hundred the recurrence explodes within a few steps
-        (the reference code trains everything at lr 1e-5 instead). The ``1 / D`` scale bounds the change by ``lr``. ``diagonal``: ``diag(a)``. ``dplr``: ``diag(a) + P Q^T``
-        with ``P`` random (std ``1/sqrt(D)``) and ``Q = 0`` at initialization, so ``A = I`` exactly and both
-        factors get gradients.
+        (the reference code trains everything at lr 1e-5 instead). The ``1 / D`` scale bounds the change by ``lr``.
+        ``diagonal``: ``diag(a)``. ``dplr``: ``diag(a) + P Q^T`` with ``P`` random
+        (std ``1/sqrt(D)``) and ``Q = 0`` at initialization, so ``A = I`` exactly and both factors get gradients.
     dim : int
         ``D``, the length of ``theta``.
     rank : int
@@ -171,41 +173,34 @@ class GradualMLP(nn.Module):
         return self.net(x)
 
 
-class DampedOscillator:
-    """Physics formula for WARP-Phys: ``y(tau) = exp(-gamma tau) (a cos(omega tau) + b sin(omega tau))`` per channel.
+class LinearODE:
+    """Physics formula for WARP-Phys: one exact step of a linear ODE whose generator the root network supplies,
+    ``y = expm(R) x_prev`` with ``R`` (C x C) the root network's output reshaped, in units of one step.
 
-    The root network outputs ``(a, b, g, h)`` for every channel, with ``gamma = max_decay * sigmoid(g - 2)`` and
-    ``omega = 2 pi f``, ``f = exp(4 tanh(h / 4))``; ``tau`` is the normalized time of the window (0 at the first
-    step, 1 at the last), so ``f`` counts periods per window and ``gamma`` e-foldings per window; both start near 1.
-    The bound on the decay matters for training: early on, shrinking the output to zero is an easy way down the
-    loss, and an unbounded decay would take it there and leave no gradient. This is the solution of ``m x'' + c x' + k x = 0`` (the
-    mass-spring-damper) in the underdamped regime.
+    The mass-spring-damper ``m x'' + c x' + k x = 0`` observed as (position, velocity) is the case
+    ``R = dt [[0, 1], [-k/m, -c/m]]`` (in standardized units the off-diagonal entries absorb the channels'
+    scales, so all four entries are free). The model has to infer the system's parameters from the context; the
+    state to propagate is the last observation (or the last forecast). With ``R`` near 0 at initialization the
+    forecast starts as persistence.
 
     Parameters
     ----------
     n_channels : int
-    max_decay : float
-        Upper bound of ``gamma`` (e-foldings per window).
     """
 
-    n_params_per_channel = 4
+    def __init__(self, n_channels: int):
+        self.n_channels = n_channels
+        self.n_params = n_channels * n_channels
 
-    def __init__(self, n_channels: int = 1, max_decay: float = 8.0):
-        self.n_channels, self.max_decay = n_channels, float(max_decay)
-        self.n_params = self.n_params_per_channel * n_channels
-
-    def __call__(self, params: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
-        """params (..., 4 C), tau (...) -> y (..., C)."""
-        a, b, raw_gamma, raw_f = params.unflatten(-1, (self.n_channels, 4)).unbind(-1)
-        # bounded decay: shrinking the output to zero (an easy early minimum) cannot kill its gradient
-        gamma = self.max_decay * torch.sigmoid(raw_gamma - 2.0)
-        omega = 2 * math.pi * torch.exp(4.0 * torch.tanh(raw_f / 4.0))
-        t = tau.unsqueeze(-1)
-        return torch.exp(-gamma * t) * (a * torch.cos(omega * t) + b * torch.sin(omega * t))
+    def __call__(self, params: torch.Tensor, tau: torch.Tensor, x_prev: torch.Tensor) -> torch.Tensor:
+        """params (..., C*C), tau (...) (unused: the generator may depend on time through the root network),
+        x_prev (..., C) -> y (..., C)."""
+        R = params.unflatten(-1, (self.n_channels, self.n_channels))
+        return torch.matmul(torch.matrix_exp(R), x_prev.unsqueeze(-1)).squeeze(-1)
 
 
 #: Physics formulas by name (for estimators, whose parameters must be serializable).
-PHYSICS = {"damped_oscillator": DampedOscillator}
+PHYSICS = {"linear_ode": LinearODE}
 
 
 class WARP(nn.Module):
@@ -227,8 +222,12 @@ class WARP(nn.Module):
     init_state : {"hypernet", "learned"}
         ``theta_0`` from a two-layer :class:`GradualMLP` of ``x_0``, or one learned vector.
     physics : callable, optional
-        ``physics(params, tau) -> y`` with an attribute ``n_params``: the root network outputs ``n_params`` values
-        and ``y = physics(root(tau), tau)`` (e.g. :class:`DampedOscillator`).
+        ``physics(params, tau, x_prev) -> y`` with an attribute ``n_params``: the root network outputs ``n_params``
+        values and ``y = physics(root(tau), tau, x_prev)`` with ``x_prev`` the previous values (e.g.
+        :class:`LinearODE`).
+    root_inputs : int
+        Inputs of the root network: 1 (the normalized time) for the task networks; :class:`WARPMap` feeds it the
+        current observation instead.
 
     Examples
     --------
@@ -241,12 +240,12 @@ class WARP(nn.Module):
 
     def __init__(self, d_input: int, d_output: int, root_width: int = 64, root_depth: int = 1,
                  activation: str = "relu", transition: str = "dense", rank: int = 8, init_state: str = "hypernet",
-                 physics=None):
+                 physics=None, root_inputs: int = 1):
         super().__init__()
         if init_state not in ("hypernet", "learned"):
             raise ValueError(f"init_state must be 'hypernet' or 'learned', got {init_state!r}")
         self.physics = physics
-        self.root = RootMLP(1, root_width, root_depth, physics.n_params if physics is not None else d_output,
+        self.root = RootMLP(root_inputs, root_width, root_depth, physics.n_params if physics is not None else d_output,
                             activation)
         self.dim, self.d_input, self.d_output = self.root.n_params, d_input, d_output
         self.transition = Transition(transition, self.dim, rank)
@@ -273,10 +272,16 @@ class WARP(nn.Module):
         """One update: theta (B, D), dx = x_t - x_{t-1} (B, d_input) -> theta_t (B, D)."""
         return self.transition.step(theta) + dx @ self.B.T
 
-    def decode(self, theta: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
-        """The root network of every state at its query time: theta (..., D), tau (...) -> (..., d_output)."""
-        out = self.root(theta, tau.unsqueeze(-1).to(theta.dtype))
-        return out if self.physics is None else self.physics(out, tau.to(theta.dtype))
+    def decode(self, theta: torch.Tensor, tau: torch.Tensor, x_prev: torch.Tensor | None = None) -> torch.Tensor:
+        """The root network of every state at its query: theta (..., D), tau (...) (the time) or (..., root_inputs),
+        x_prev (..., d_output) (the previous values, for ``physics``) -> (..., d_output)."""
+        query = tau.unsqueeze(-1) if tau.ndim == theta.ndim - 1 else tau
+        out = self.root(theta, query.to(theta.dtype))
+        if self.physics is None:
+            return out
+        if x_prev is None:
+            raise ValueError("a physics formula needs the previous values x_prev")
+        return self.physics(out, tau.to(theta.dtype), x_prev)
 
 
 def positions(dt: torch.Tensor | None, batch: int, length: int, device=None, dtype=None) -> torch.Tensor:
@@ -340,13 +345,14 @@ class WARPForecastNet(nn.Module):
                 t_val = (t_val - mean) / std * t_obs
             truth = self._inputs(t_val, t_obs, tau_future)
         if truth is not None and self.forcing_prob >= 1.0:  # teacher-forced: one scan over the whole window
-            theta = self.warp.scan(torch.cat([inputs, truth[:, :-1]], dim=1))[:, -H:]
-            out = self.warp.decode(theta, tau_future)
+            window = torch.cat([inputs, truth[:, :-1]], dim=1)
+            theta = self.warp.scan(window)[:, -H:]
+            out = self.warp.decode(theta, tau_future, window[:, -H:, :C])
         else:
             theta = self.warp.scan(inputs)[:, -1]
             prev, outs = inputs[:, -1], []
             for k in range(H):
-                y = self.warp.decode(theta, tau_future[:, k])
+                y = self.warp.decode(theta, tau_future[:, k], prev[:, :C])
                 outs.append(y)
                 if k == H - 1:
                     break
@@ -403,3 +409,43 @@ class WARPSequenceNet(nn.Module):
             state = (theta, inp, pos)
             outs.append(self.warp.decode(theta, (pos + 1.0) / self.span))
         return torch.stack(outs, dim=1), state
+
+
+class WARPMap(LatentMap):
+    """WARP as an autonomous map for dynamical-systems reconstruction (the interface of
+    :class:`tsrnn.nn.plrnn.PiecewiseLinearRNN`: identity readout of the first ``n_obs`` latent units).
+
+    The root network reads the current observation instead of the time (the reference's ``input_prev_data``
+    option; a time input would make a free-running model non-autonomous): ``x_{t+1} = root_{theta_t}(x_t)`` with
+    ``theta_t = A theta_{t-1} + B (x_t - x_{t-1})``. The latent state is ``z_t = [x_t; psi_t]`` with
+    ``psi_t = A theta_{t-1} - B x_{t-1}`` (everything of ``theta_t`` but the current observation), so that
+    teacher forcing, which overwrites ``x_t``, also feeds the data into ``theta_t = psi_t + B x_t`` as WARP does.
+
+    Parameters
+    ----------
+    n_obs : int
+    root_width, root_depth, activation, transition, rank
+        As :class:`WARP`.
+    """
+
+    def __init__(self, n_obs: int, root_width: int = 32, root_depth: int = 1, activation: str = "relu",
+                 transition: str = "diagonal", rank: int = 8):
+        super().__init__()
+        self.warp = WARP(n_obs, n_obs, root_width=root_width, root_depth=root_depth, activation=activation,
+                         transition=transition, rank=rank, root_inputs=n_obs)
+        self.n_obs, self.n_latent = n_obs, n_obs + self.warp.dim
+
+    def init_state(self, x: torch.Tensor) -> torch.Tensor:
+        """``z_0 = [x_0; phi(x_0) - B x_0]``: (B, N) -> (B, M)."""
+        return torch.cat([x, self.warp.initial_theta(x) - x @ self.warp.B.T], dim=-1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """One step: (B, M) -> (B, M)."""
+        x, psi = z[..., : self.n_obs], z[..., self.n_obs :]
+        Bx = x @ self.warp.B.T
+        theta = psi + Bx
+        return torch.cat([self.warp.decode(theta, x), self.warp.transition.step(theta) - Bx], dim=-1)
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        """``dF/dz`` by automatic differentiation: (B, M) -> (B, M, M)."""
+        return torch.func.vmap(torch.func.jacrev(lambda v: self(v[None])[0]))(z)
