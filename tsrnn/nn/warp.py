@@ -59,11 +59,12 @@ class RootMLP:
         self.n_params = sum(o * i + o for o, i in self.shapes)
         self.activation = ACTIVATIONS[activation]
 
-    def init_vector(self) -> torch.Tensor:
-        """A weight vector initialized like ``nn.Linear`` (uniform in +-1/sqrt(fan_in)), shape (n_params,)."""
+    def init_vector(self, zero_output: bool = False) -> torch.Tensor:
+        """A weight vector initialized like ``nn.Linear`` (uniform in +-1/sqrt(fan_in)), shape (n_params,);
+        ``zero_output`` zeroes the output layer (the network starts at 0)."""
         parts = []
-        for o, i in self.shapes:
-            bound = 1.0 / math.sqrt(i)
+        for k, (o, i) in enumerate(self.shapes):
+            bound = 0.0 if zero_output and k == len(self.shapes) - 1 else 1.0 / math.sqrt(i)
             parts.append(torch.empty(o * i + o).uniform_(-bound, bound))
         return torch.cat(parts)
 
@@ -147,7 +148,9 @@ class Transition(nn.Module):
 
 class GradualMLP(nn.Module):
     """Hypernetwork ``x_0 -> theta_0``: linear layers whose widths interpolate linearly from ``d_in`` to ``d_out``,
-    ReLU between them; the last bias starts at ``bias_init`` (the root network's own initialization).
+    ReLU between them; the last layer starts at weight 0 and bias ``bias_init`` (the root network's own
+    initialization), so every sequence starts from the same root network and the dependence on ``x_0`` is
+    learned (a random last layer perturbs every root weight by O(1) and makes long rollouts explode).
 
     Parameters
     ----------
@@ -166,6 +169,7 @@ class GradualMLP(nn.Module):
                 layers.append(nn.ReLU())
         self.net = nn.Sequential(*layers)
         with torch.no_grad():
+            layers[-1].weight.zero_()
             layers[-1].bias.copy_(bias_init)
 
     def forward(self, x):
@@ -250,7 +254,7 @@ class WARP(nn.Module):
         self.dim, self.d_input, self.d_output = self.root.n_params, d_input, d_output
         self.transition = Transition(transition, self.dim, rank)
         self.B = mark_ssm_parameter(nn.Parameter(torch.zeros(self.dim, d_input)))
-        root_init = self.root.init_vector()
+        root_init = self.root.init_vector(zero_output=physics is not None)  # a physics formula starts at R = 0
         if init_state == "hypernet":
             self.hypernet = GradualMLP(d_input, self.dim, 2, root_init)
         else:
