@@ -120,13 +120,15 @@ def run_msd(args):
 
 
 def run_etth1(args):
-    from tsrnn import WARPForecaster
     from tsrnn.datasets import ltsf_evaluate, ltsf_fit
+
+    from tsrnn import WARPForecaster
 
     out = {}
     for transition in args.transitions.split(","):
         est = WARPForecaster(lookback=96, horizon=96, stride=args.stride, transition=transition,
-                             root_width=args.root_width, max_epochs=args.epochs, batch_size=64, random_state=0)
+                             root_width=args.root_width, max_epochs=args.epochs, batch_size=64, early_stopping=True,
+                             patience=3, random_state=0)
         t0 = time.perf_counter()
         ltsf_fit(est)
         seconds = time.perf_counter() - t0
@@ -138,8 +140,9 @@ def run_etth1(args):
 
 
 def run_classification(args):
-    from tsrnn import WARPClassifier
     from tsrnn.datasets import load_classification
+
+    from tsrnn import WARPClassifier
 
     out = {}
     for name in args.datasets.split(","):
@@ -171,7 +174,7 @@ def run_cost(args):
             for kind in ("dense", "diagonal", "dplr"):
                 tr = Transition(kind, D)
 
-                def fwd_bwd(tr=tr):
+                def fwd_bwd(tr=tr, u=u):
                     uu = u.clone().requires_grad_()
                     tr.scan(uu).square().mean().backward()
 
@@ -179,7 +182,7 @@ def run_cost(args):
 
             A = Transition("dense", D)
 
-            def ref(A=A):
+            def ref(A=A, u=u):
                 uu = u.clone().requires_grad_()
                 weight_scan_ref(A.matrix(), uu).square().mean().backward()
 
@@ -187,7 +190,7 @@ def run_cost(args):
             gru = torch.nn.GRU(7, width, batch_first=True)
             x = torch.randn(batch, length, 7)
 
-            def gru_fwd_bwd():
+            def gru_fwd_bwd(gru=gru, x=x):
                 gru(x)[0].square().mean().backward()
 
             row["gru_same_width"] = timeit(gru_fwd_bwd, repeat=3)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "docs" / "_bench_tables.rst"
 
@@ -175,7 +177,7 @@ def main():
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
     for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table),
-                       ("_dsr_table.rst", dsr_table)):
+                       ("_dsr_table.rst", dsr_table), ("_warp_table.rst", warp_table)):
         (OUT.parent / name).write_text(make())
         print("wrote", OUT.parent / name)
 
@@ -245,6 +247,59 @@ def chimera_table() -> str:
     if cl:
         out += _table(["dataset", "variant", "test accuracy", "seeds", "fit s"], cl)
     return out
+
+
+def warp_table() -> str:
+    parts = []
+    msd = _load("warp_msd")
+    if msd:
+        r = msd["results"]
+        models = sorted({k.split("/")[0] for k in r if "/" in k})
+        mean = {m: float(np.mean([v["mse"] for k, v in r.items() if k.split("/")[0] == m])) for m in models}
+        best_other = min((v for m, v in mean.items() if m != "warp_phys"), default=float("nan"))
+        rows = []
+        for m in models:
+            runs = [v for k, v in r.items() if k.split("/")[0] == m]
+            rows.append([m, f"{mean[m]:.5f}", f"{best_other / mean[m]:.2f}" if m == "warp_phys" else "",
+                         runs[0]["n_params"], f"{np.mean([v['seconds'] for v in runs]):.0f}", runs[0]["epochs"],
+                         len(runs)])
+        for name in ("last_value", "zero_forecast"):
+            rows.append([name, f"{r[name]['mse']:.5f}", "", "", "", "", ""])
+        parts.append("**Mass-spring-damper** (1,000 training / 200 test series, context 100, forecast 100 steps, "
+                     "test MSE in the data's units)\n\n" + _machine(msd["machine"]) + "\n"
+                     + _table(["model", "test MSE", "best other / Phys", "weights", "fit s", "epochs", "seeds"],
+                              rows))
+    ett = _load("warp_etth1")
+    if ett:
+        cyc = _load("cyclenet_etth1")
+        ref = cyc["results"].get("L96_H96_linear_cycle24", {}).get("mse") if cyc else None
+        naive = cyc["results"].get("L96_H96_seasonal_naive", {}).get("mse") if cyc else None
+        rows = [[k, f"{v['mse']:.4f}", f"{v['mae']:.4f}", v["epochs"], v["stride"], f"{v['seconds']:.0f}"]
+                for k, v in ett["results"].items()]
+        parts.append("**ETTh1**, lookback 96, horizon 96, every test window "
+                     f"(CycleNet/Linear: {ref:.4f} MSE; seasonal naive: {naive:.4f})\n\n" if ref and naive else
+                     "**ETTh1**, lookback 96, horizon 96\n\n")
+        parts[-1] += _machine(ett["machine"]) + "\n" + _table(["configuration", "test MSE", "test MAE", "epochs",
+                                                                "train stride", "fit s"], rows)
+    cls = _load("warp_classification")
+    if cls:
+        rows = [[k, f"{v['accuracy']:.4f}", v["epochs"], v["root_width"], f"{v['seconds']:.0f}"]
+                for k, v in cls["results"].items()]
+        parts.append("**Classification** (bundled UEA sets, official split)\n\n" + _machine(cls["machine"]) + "\n"
+                     + _table(["dataset / transition", "test accuracy", "epochs", "root width", "fit s"], rows))
+    cost = _load("warp_cost")
+    if cost:
+        rows = [[v["D"], v["T"], v["B"], f"{v['dense'] * 1e3:.1f}", f"{v['diagonal'] * 1e3:.1f}",
+                 f"{v['dplr'] * 1e3:.1f}", f"{v['dense_reference_loop'] * 1e3:.1f}",
+                 f"{v['gru_same_width'] * 1e3:.1f}", f"{v['dense_over_diagonal']:.1f}",
+                 f"{v['reference_over_dense']:.2f}"] for v in cost["results"].values()]
+        parts.append("**Cost of the weight recurrence** (forward + backward of the scan alone, ms)\n\n"
+                     + _machine(cost["machine"]) + "\n"
+                     + _table(["D", "T", "B", "dense", "diagonal", "dplr (r=8)", "dense, step-by-step reference",
+                               "GRU (width of the root)", "dense / diagonal", "reference / dense"], rows))
+    if not parts:
+        return "*(not run yet: benchmarks/bench_warp.py)*\n"
+    return "\n".join(parts)
 
 
 if __name__ == "__main__":

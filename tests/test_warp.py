@@ -256,6 +256,7 @@ def test_estimator_parameter_errors_name_the_argument():
         with pytest.raises((ValueError, TypeError), match=match):
             WARPClassifier(**kw).fit(X, y)
     for kw, match in ((dict(forcing_prob=1.5), "forcing_prob"), (dict(physics="pendulum"), "physics"),
+                      (dict(output_bound=0.0), "output_bound"), (dict(output_bound=-1.0), "output_bound"),
                       (dict(physics=len), "physics")):
         with pytest.raises((ValueError, TypeError), match=match):
             WARPForecaster(lookback=4, horizon=2, **kw).fit(np.arange(30.0))
@@ -292,8 +293,9 @@ def test_warp_map_forced_equals_warp_on_data(kind):
 
 
 def test_reconstructor_contract(tmp_path):
-    from tsrnn import WARPReconstructor, load
     from tsrnn.datasets import make_trajectory
+
+    from tsrnn import WARPReconstructor, load
 
     X = make_trajectory("lorenz63", n_steps=1500, random_state=0)
     rec = WARPReconstructor(root_width=6, seq_len=40, max_epochs=2, batches_per_epoch=4, random_state=0).fit(X)

@@ -39,6 +39,10 @@ physics : None, "linear_ode" or callable, default=None
     (:class:`tsrnn.nn.warp.LinearODE`: one exact step of ``dx/dt = R x``, the mass-spring-damper among them; use
     it with ``instance_norm=False``, since a shifted linear system is no longer linear). Only names (not
     callables) can be saved.
+output_bound : float or None, default=10.0
+    Soft bound ``b tanh(y / b)`` on every forecast in standardized units (the data are standardized per channel,
+    and per window with ``instance_norm``): a runaway forecast feeds ever larger differences back into the state
+    and the autoregressive rollout explodes. None leaves forecasts unbounded.
 forcing_prob : float, default=0.25
     While training, the probability of feeding the true value instead of the model's own prediction at each
     horizon step (the reference's ETT setting: 0.25). 1.0 trains fully teacher-forced, the whole window in one
@@ -66,7 +70,7 @@ class WARPFamily:
         return dict(root_width=4, max_epochs=1, batch_size=64, random_state=0)
 
     def _validate_family_params(self):
-        from tsrnn.nn.warp import ACTIVATIONS, PHYSICS, TRANSITIONS
+        from tsrnn.nn.warp import ACTIVATIONS, TRANSITIONS
 
         _check_param("root_width", self.root_width, int, 1)
         _check_param("root_depth", self.root_depth, int, 0)
@@ -136,13 +140,16 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
 (6,)""", training_defaults=TRAINING_DEFAULTS, task_doc=FORECAST_TASK_DOC)
 
     _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "physics": None,
-                    "forcing_prob": 0.25}
+                    "output_bound": 10.0, "forcing_prob": 0.25}
 
     def _validate_task_params(self):
         from tsrnn.nn.warp import PHYSICS
 
         super()._validate_task_params()
         _check_param("forcing_prob", self.forcing_prob, float, 0, 1)
+        _check_param("output_bound", self.output_bound, float, 0, allow_none=True)
+        if self.output_bound == 0:
+            raise ValueError("output_bound must be positive or None, got 0")
         if isinstance(self.physics, str):
             _check_param("physics", self.physics, None, choices=tuple(PHYSICS))
         elif self.physics is not None and not (callable(self.physics) and hasattr(self.physics, "n_params")):
@@ -156,15 +163,13 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
         super().save(path)
 
     def _build_net(self):
-        from tsrnn.nn.warp import WARPForecastNet
-
-        from tsrnn.nn.warp import PHYSICS
+        from tsrnn.nn.warp import PHYSICS, WARPForecastNet
 
         C = self.n_features_in_
         physics = PHYSICS[self.physics](C) if isinstance(self.physics, str) else self.physics
         return WARPForecastNet(self._warp(self._n_inputs() + 1, C, physics), C, self.lookback, self.horizon,
                                instance_norm=self.instance_norm, indicators=self.missing_indicators_,
-                               forcing_prob=self.forcing_prob)
+                               forcing_prob=self.forcing_prob, output_bound=self.output_bound)
 
     _build_for_load = _build_net
 

@@ -315,21 +315,30 @@ class WARPForecastNet(nn.Module):
         The input carries observed-indicator channels after the values.
     forcing_prob : float
         Probability of feeding the true value at a training step of the horizon.
+    output_bound : float, optional
+        Soft bound on every forecast (in normalized units), ``y = b tanh(y / b)``: a forecast that runs away feeds
+        ever larger differences back into the state, and the rollout explodes (the reference offers a final tanh
+        for the same reason). None leaves the output unbounded.
     """
 
     #: The training loop passes the window's targets as ``targets`` (teacher forcing).
     reads_targets = True
 
     def __init__(self, warp: WARP, n_channels: int, lookback: int, horizon: int, instance_norm: bool = True,
-                 indicators: bool = False, forcing_prob: float = 0.0):
+                 indicators: bool = False, forcing_prob: float = 0.0, output_bound: float | None = None):
         super().__init__()
         self.warp, self.n_channels, self.lookback, self.horizon = warp, n_channels, lookback, horizon
         self.instance_norm, self.indicators, self.forcing_prob = instance_norm, indicators, forcing_prob
+        self.output_bound = output_bound
         self.span = float(max(lookback + horizon - 1, 1))
 
     def _inputs(self, values, observed, tau):
         parts = [values, observed] if self.indicators else [values]
         return torch.cat(parts + [tau.unsqueeze(-1)], dim=-1)
+
+    def _decode(self, theta, tau, x_prev):
+        y = self.warp.decode(theta, tau, x_prev)
+        return y if self.output_bound is None else self.output_bound * torch.tanh(y / self.output_bound)
 
     def forward(self, x, dt=None, mask=None, targets=None):
         """x (B, L, C_in), dt (B, L), targets (B, H, C) (training only) -> forecast (B, H, C)."""
@@ -351,12 +360,12 @@ class WARPForecastNet(nn.Module):
         if truth is not None and self.forcing_prob >= 1.0:  # teacher-forced: one scan over the whole window
             window = torch.cat([inputs, truth[:, :-1]], dim=1)
             theta = self.warp.scan(window)[:, -H:]
-            out = self.warp.decode(theta, tau_future, window[:, -H:, :C])
+            out = self._decode(theta, tau_future, window[:, -H:, :C])
         else:
             theta = self.warp.scan(inputs)[:, -1]
             prev, outs = inputs[:, -1], []
             for k in range(H):
-                y = self.warp.decode(theta, tau_future[:, k], prev[:, :C])
+                y = self._decode(theta, tau_future[:, k], prev[:, :C])
                 outs.append(y)
                 if k == H - 1:
                     break
