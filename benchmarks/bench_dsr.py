@@ -1,4 +1,4 @@
-"""Dynamical-systems reconstruction on Lorenz-63: shPLRNN (aGTF) and AL-RNN (sparse TF) beside SINDy and an ESN.
+"""Dynamical-systems reconstruction on Lorenz-63: shPLRNN (aGTF), AL-RNN and WARP (sparse TF) beside SINDy and an ESN.
 
 Protocol (issue 7): dt = 0.01; a training trajectory of 1e5 steps, z-scored with its own statistics, with 5%
 observation noise (std 0.05 in z-units); an independent clean test trajectory of 1e5 steps z-scored with the
@@ -13,7 +13,7 @@ Peers (benchmark-only dependencies: ``pip install pysindy==2.1.0 reservoirpy==0.
 polynomial library of degree 2, fit on the noisy training data) and a 1000-unit echo state network (ridge
 readout, one-step targets, closed-loop generation). Skipped with a note when not installed.
 
-    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--models shplrnn,alrnn,sindy,esn,floor]
+    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--models shplrnn,alrnn,warp,sindy,esn,floor]
 
 Writes ``results/dsr_lorenz63.json`` (entries of models not run this time are kept).
 """
@@ -28,7 +28,7 @@ from _common import merge
 from tsrnn.datasets import make_trajectory
 from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian
 
-from tsrnn import ALRNNReconstructor, ShallowPLRNNReconstructor
+from tsrnn import ALRNNReconstructor, ShallowPLRNNReconstructor, WARPReconstructor
 from tsrnn.metrics import lyapunov_spectrum_flow, power_spectrum_distance, state_space_divergence
 
 DT, N = 0.01, 100_000
@@ -117,6 +117,8 @@ def main():
     p.add_argument("--models", default="floor,shplrnn,alrnn,sindy,esn")
     p.add_argument("--epochs-shplrnn", type=int, default=300)
     p.add_argument("--epochs-alrnn", type=int, default=300)
+    p.add_argument("--epochs-warp", type=int, default=100)
+    p.add_argument("--warp-width", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tag", default="", help="suffix of the result keys (several runs side by side)")
     args = p.parse_args()
@@ -163,6 +165,13 @@ def main():
             "distance_to_nearest_lorenz_fixed_point": [float(np.min(np.linalg.norm(lorenz_fps - f["z"][:3], axis=1)))
                                                        for f in fps]}
         print("ALRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
+        save()
+    if "warp" in todo:
+        est = WARPReconstructor(root_width=args.warp_width, transition="diagonal", forcing="sparse", tau=16,
+                                max_epochs=args.epochs_warp, random_state=args.seed)
+        key = f"WARP_STF{args.tag}"
+        results[key], est = run_tsrnn(est, train, test)
+        print("WARP", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     for name, fn in (("sindy", run_sindy), ("esn", run_esn)):
         if name in todo:

@@ -120,18 +120,18 @@ def test_root_layout_size_and_learned_initial_state():
         Transition("banded", 4)
 
 
-def test_linear_ode_formula_steps_the_mass_spring_damper():
-    """With R = dt [[0, 1], [-k, -c]] the physics formula advances (position, velocity) exactly one step."""
+def test_linear_ode_formula_solves_the_mass_spring_damper():
+    """With R = dt [[0, 1], [-k, -c]] the physics formula is the solution of the ODE from the first value."""
     from tsrnn.datasets import make_mass_spring_damper
 
     dt = 0.05
     X, params = make_mass_spring_damper(3, 60, dt, observe="both", random_state=1)
     formula = LinearODE(2)
+    steps = torch.arange(60, dtype=torch.float64)
     for i, (k, c, _, _) in enumerate(params):
         R = torch.tensor([[0.0, dt], [-k * dt, -c * dt]], dtype=torch.float64).reshape(4)
-        x = torch.as_tensor(X[i])
-        y = formula(R.expand(59, 4), torch.zeros(59, dtype=torch.float64), x[:-1])
-        np.testing.assert_allclose(y.numpy(), X[i, 1:], atol=1e-8)
+        y = formula(R.expand(60, 4), steps, torch.as_tensor(X[i, 0]).expand(60, 2))
+        np.testing.assert_allclose(y.numpy(), X[i], atol=1e-8)
 
 
 def test_mass_spring_damper_dataset_contract():
@@ -312,11 +312,12 @@ def test_reconstructor_contract(tmp_path):
 
 
 def test_physics_forecast_equals_the_formula_step_loop():
-    """WARP-Phys: every forecast is the formula applied to the previous value with the root's parameters."""
+    """WARP-Phys: every forecast is the formula at its position from the window's first value, with the root's
+    parameters; the forecasts are fed back into theta like WARP's."""
     torch.manual_seed(0)
     warp = WARP(2 + 1, 2, root_width=6, physics=LinearODE(2)).double()
-    with torch.no_grad():  # small weights: the generator R stays O(0.1) and the rollout finite
-        warp.B.normal_(0, 0.05)
+    with torch.no_grad():  # small weights: the generator R stays O(0.01) and the solution finite
+        warp.B.normal_(0, 0.01)
     net = WARPForecastNet(warp, 2, lookback=8, horizon=4, instance_norm=False).eval()
     x = torch.randn(3, 8, 2, dtype=torch.float64)
     out = net(x)
@@ -325,7 +326,41 @@ def test_physics_forecast_equals_the_formula_step_loop():
     theta, prev = warp.scan(inputs)[:, -1], inputs[:, -1]
     for k in range(4):
         R = warp.root(theta, tau[8 + k].expand(3, 1)).reshape(3, 2, 2)
-        y = (torch.matrix_exp(R) @ prev[:, :2, None])[..., 0]
+        y = (torch.matrix_exp((8 + k) * R) @ x[:, 0, :, None])[..., 0]
         torch.testing.assert_close(out[:, k], y)
         nxt = torch.cat([y, tau[8 + k].expand(3, 1)], -1)
         theta, prev = warp.step(theta, nxt - prev), nxt
+
+
+@pytest.mark.parametrize("with_times", [False, True], ids=["regular", "times"])
+@pytest.mark.parametrize("task", ["classifier", "regressor"])
+def test_estimator_streaming_equals_predict(task, with_times):
+    from tsrnn import WARPClassifier, WARPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 12, 2))
+    times = np.cumsum(rng.uniform(0.3, 1.7, size=(20, 12)), axis=1) if with_times else None
+    cls, y = (WARPClassifier, (X[:, :, 0].sum(1) > 0).astype(int)) if task == "classifier" else (
+        WARPRegressor, X[:, :, 1].sum(1))
+    est = cls(root_width=4, transition="diagonal", max_epochs=2, random_state=0).fit(X, y, times=times)
+    est.stream(X[:, :5], times=None if times is None else times[:, :5], reset=True)
+    rest = est.stream(X[:, 5:], times=None if times is None else times[:, 5:])
+    if task == "regressor":
+        np.testing.assert_allclose(rest[:, -1], est.predict(X, times=times), rtol=1e-5, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(rest[:, -1], est.predict(X, times=times))
+
+
+def test_forecaster_with_irregular_times():
+    """With times the positions (and so the query times and the time channel) follow the observed times."""
+    from tsrnn import WARPForecaster
+
+    rng = np.random.default_rng(1)
+    t = np.cumsum(rng.uniform(0.5, 1.5, 300))
+    y = np.sin(t / 4.0)
+    f = WARPForecaster(root_width=4, lookback=20, horizon=5, max_epochs=1, random_state=0).fit(y, times=t)
+    a = f.predict(y[-40:], times=t[-40:])
+    b = f.predict(y[-40:], times=t[-40:] + np.linspace(0, 3, 40))  # other gaps, same values
+    assert a.shape == (5,) and np.isfinite(a).all() and not np.allclose(a, b)
+    with pytest.raises(ValueError, match="times"):
+        f.predict(y[-40:], times=t[-40:][::-1])

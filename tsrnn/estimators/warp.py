@@ -34,11 +34,11 @@ stride : int, default=1
 instance_norm : bool, default=True
     Standardize every input window per channel and undo it on the forecast.
 physics : None, "linear_ode" or callable, default=None
-    WARP-Phys: the root network outputs the parameters of a formula ``physics(params, tau, x_prev) -> y`` applied
-    to the previous values (a callable with an attribute ``n_params``), e.g. ``"linear_ode"``
-    (:class:`tsrnn.nn.warp.LinearODE`: one exact step of ``dx/dt = R x``, the mass-spring-damper among them; use
-    it with ``instance_norm=False``, since a shifted linear system is no longer linear). Only names (not
-    callables) can be saved.
+    WARP-Phys: the root network outputs the parameters of a formula ``physics(params, steps, x0) -> y`` (a callable
+    with an attribute ``n_params``; ``steps``: the forecast's position from the window's first step, ``x0``: the
+    window's first values), e.g. ``"linear_ode"`` (:class:`tsrnn.nn.warp.LinearODE`: the solution of
+    ``dx/dt = R x`` from ``x0``, the mass-spring-damper among them; use it with ``instance_norm=False``, since a
+    shifted linear system is no longer linear). Only names (not callables) can be saved.
 output_bound : float or None, default=10.0
     Soft bound ``b tanh(y / b)`` on every forecast in standardized units (the data are standardized per channel,
     and per window with ``instance_norm``): a runaway forecast feeds ever larger differences back into the state

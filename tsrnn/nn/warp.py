@@ -13,8 +13,8 @@ appended to the input ("time as a channel"), so ``B`` sees the time gaps. ``A`` 
 also be diagonal or diagonal-plus-low-rank (:mod:`tsrnn.ops.weight_scan` solves each in its cheapest form).
 
 The physics-informed variant (forecasting) replaces the root network's output by a parametric formula whose
-parameters the root network produces, applied to the last observation: e.g. :class:`LinearODE`, one exact step
-``y = expm(R) x_prev`` of a linear system (the mass-spring-damper among them).
+parameters the root network produces: e.g. :class:`LinearODE`, the solution ``y(s) = expm(s R) x_0`` of a linear
+system from the window's first value (the mass-spring-damper among them).
 """
 
 from __future__ import annotations
@@ -178,14 +178,16 @@ class GradualMLP(nn.Module):
 
 
 class LinearODE:
-    """Physics formula for WARP-Phys: one exact step of a linear ODE whose generator the root network supplies,
-    ``y = expm(R) x_prev`` with ``R`` (C x C) the root network's output reshaped, in units of one step.
+    """Physics formula for WARP-Phys: the solution of a linear ODE ``dx/dt = R x`` whose generator the root network
+    supplies, from the first value of the window: ``y(s) = expm(s R) x_0`` with ``s`` the query's position in steps
+    (time units) from the window's first step and ``R`` (C x C) the root network's output reshaped.
 
     The mass-spring-damper ``m x'' + c x' + k x = 0`` observed as (position, velocity) is the case
     ``R = dt [[0, 1], [-k/m, -c/m]]`` (in standardized units the off-diagonal entries absorb the channels'
-    scales, so all four entries are free). The model has to infer the system's parameters from the context; the
-    state to propagate is the last observation (or the last forecast). With ``R`` near 0 at initialization the
-    forecast starts as persistence.
+    scales, so all four entries are free): the model has to infer the system from the context. The solution is
+    closed-form in ``s``, so errors in ``R`` shift the forecast instead of compounding step after step (an
+    earlier version advanced the previous forecast by ``expm(R)`` and its 100-step rollouts did not train). The
+    root network's output layer starts at zero: the first forecasts are the first value.
 
     Parameters
     ----------
@@ -196,11 +198,10 @@ class LinearODE:
         self.n_channels = n_channels
         self.n_params = n_channels * n_channels
 
-    def __call__(self, params: torch.Tensor, tau: torch.Tensor, x_prev: torch.Tensor) -> torch.Tensor:
-        """params (..., C*C), tau (...) (unused: the generator may depend on time through the root network),
-        x_prev (..., C) -> y (..., C)."""
+    def __call__(self, params: torch.Tensor, steps: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
+        """params (..., C*C), steps (...) since the first value, x0 (..., C) the first value -> y (..., C)."""
         R = params.unflatten(-1, (self.n_channels, self.n_channels))
-        return torch.matmul(torch.matrix_exp(R), x_prev.unsqueeze(-1)).squeeze(-1)
+        return torch.matmul(torch.matrix_exp(steps[..., None, None] * R), x0.unsqueeze(-1)).squeeze(-1)
 
 
 #: Physics formulas by name (for estimators, whose parameters must be serializable).
@@ -226,9 +227,10 @@ class WARP(nn.Module):
     init_state : {"hypernet", "learned"}
         ``theta_0`` from a two-layer :class:`GradualMLP` of ``x_0``, or one learned vector.
     physics : callable, optional
-        ``physics(params, tau, x_prev) -> y`` with an attribute ``n_params``: the root network outputs ``n_params``
-        values and ``y = physics(root(tau), tau, x_prev)`` with ``x_prev`` the previous values (e.g.
-        :class:`LinearODE`).
+        ``physics(params, steps, x0) -> y`` with an attribute ``n_params``: the root network outputs ``n_params``
+        values, which :class:`WARPForecastNet` turns into ``y = physics(root(tau), steps, x0)`` with ``steps`` the
+        query's position from the window's first step and ``x0`` the first values (e.g. :class:`LinearODE`).
+        Here it sets the root network's output size and starts its output layer at zero.
     root_inputs : int
         Inputs of the root network: 1 (the normalized time) for the task networks; :class:`WARPMap` feeds it the
         current observation instead.
@@ -276,16 +278,11 @@ class WARP(nn.Module):
         """One update: theta (B, D), dx = x_t - x_{t-1} (B, d_input) -> theta_t (B, D)."""
         return self.transition.step(theta) + dx @ self.B.T
 
-    def decode(self, theta: torch.Tensor, tau: torch.Tensor, x_prev: torch.Tensor | None = None) -> torch.Tensor:
-        """The root network of every state at its query: theta (..., D), tau (...) (the time) or (..., root_inputs),
-        x_prev (..., d_output) (the previous values, for ``physics``) -> (..., d_output)."""
+    def decode(self, theta: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
+        """The root network of every state at its query: theta (..., D), tau (...) (the time) or (..., root_inputs)
+        -> (..., d_output) (``physics.n_params`` with a physics formula)."""
         query = tau.unsqueeze(-1) if tau.ndim == theta.ndim - 1 else tau
-        out = self.root(theta, query.to(theta.dtype))
-        if self.physics is None:
-            return out
-        if x_prev is None:
-            raise ValueError("a physics formula needs the previous values x_prev")
-        return self.physics(out, tau.to(theta.dtype), x_prev)
+        return self.root(theta, query.to(theta.dtype))
 
 
 def positions(dt: torch.Tensor | None, batch: int, length: int, device=None, dtype=None) -> torch.Tensor:
@@ -336,8 +333,10 @@ class WARPForecastNet(nn.Module):
         parts = [values, observed] if self.indicators else [values]
         return torch.cat(parts + [tau.unsqueeze(-1)], dim=-1)
 
-    def _decode(self, theta, tau, x_prev):
-        y = self.warp.decode(theta, tau, x_prev)
+    def _decode(self, theta, tau, x0):
+        y = self.warp.decode(theta, tau)
+        if self.warp.physics is not None:
+            y = self.warp.physics(y, tau * self.span, x0)
         return y if self.output_bound is None else self.output_bound * torch.tanh(y / self.output_bound)
 
     def forward(self, x, dt=None, mask=None, targets=None):
@@ -360,12 +359,12 @@ class WARPForecastNet(nn.Module):
         if truth is not None and self.forcing_prob >= 1.0:  # teacher-forced: one scan over the whole window
             window = torch.cat([inputs, truth[:, :-1]], dim=1)
             theta = self.warp.scan(window)[:, -H:]
-            out = self._decode(theta, tau_future, window[:, -H:, :C])
+            out = self._decode(theta, tau_future, inputs[:, :1, :C])
         else:
             theta = self.warp.scan(inputs)[:, -1]
             prev, outs = inputs[:, -1], []
             for k in range(H):
-                y = self._decode(theta, tau_future[:, k], prev[:, :C])
+                y = self._decode(theta, tau_future[:, k], inputs[:, 0, :C])
                 outs.append(y)
                 if k == H - 1:
                     break
