@@ -156,7 +156,8 @@ def _forecast_net(forcing_prob, kind="dense"):
         warp.B.normal_(0, 0.2)
         for p in warp.transition.parameters():
             p.add_(0.02 * torch.randn_like(p))
-    return WARPForecastNet(warp, 2, lookback=8, horizon=5, instance_norm=True, forcing_prob=forcing_prob)
+    return WARPForecastNet(warp, 2, lookback=8, horizon=5, instance_norm=True, forcing_prob=forcing_prob,
+                           context_loss=False)
 
 
 def _rollout(net, x, truth=None):
@@ -190,6 +191,36 @@ def test_forecast_autoregressive_and_teacher_forced_equal_the_step_loop(kind):
     torch.testing.assert_close(net(x, targets=targets), _rollout(net, x, truth=targets))  # one parallel scan
     net.forcing_prob = 0.0
     torch.testing.assert_close(net(x, targets=targets), _rollout(net, x))
+
+
+def test_context_predictions_are_one_step_ahead_over_the_lookback():
+    """With context_loss, training also returns root(theta_t)(tau_{t+1}) for t < L - 1 against x_{t+1}, in the
+    data's scale, and the training loss is the MSE over the context and horizon together."""
+    from tsrnn.training.module import SequenceLightningModule, nan_mse
+
+    net = _forecast_net(0.0)
+    net.context_loss = True
+    xin = torch.randn(3, 8, 2, dtype=torch.float64)
+    targets = torch.randn(3, 5, 2, dtype=torch.float64)
+    net.train()
+    out, context, context_target = net(xin, targets=targets)
+    values = xin
+    mean, std = values.mean(1, keepdim=True), torch.sqrt(values.var(1, unbiased=False, keepdim=True) + 1e-5)
+    inputs = torch.cat([(values - mean) / std, (torch.arange(8.0, dtype=torch.float64) / net.span).expand(3, 8)[..., None]],
+                       -1)
+    theta = net.warp.scan(inputs)
+    expected = net.warp.decode(theta[:, :-1], torch.arange(1, 8.0, dtype=torch.float64).expand(3, 7) / net.span)
+    torch.testing.assert_close(context, expected * std + mean)
+    torch.testing.assert_close(context_target, xin[:, 1:])
+    module = SequenceLightningModule(net).train()
+    batch = {"x": xin, "y": targets}
+    torch.manual_seed(0)
+    loss = module._loss(batch)
+    torch.manual_seed(0)
+    out, context, context_target = net(xin, targets=targets)
+    torch.testing.assert_close(loss, nan_mse(torch.cat([context, out], 1), torch.cat([context_target, targets], 1)))
+    net.eval()
+    assert isinstance(net(xin, targets=targets), torch.Tensor)
 
 
 def test_sequence_net_stream_equals_forward_and_mask_picks_last_valid():

@@ -39,6 +39,9 @@ physics : None, "linear_ode" or callable, default=None
     window's first values), e.g. ``"linear_ode"`` (:class:`tsrnn.nn.warp.LinearODE`: the solution of
     ``dx/dt = R x`` from ``x0``, the mass-spring-damper among them; use it with ``instance_norm=False``, since a
     shifted linear system is no longer linear). Only names (not callables) can be saved.
+context_loss : bool, default=True
+    Train on the one-step predictions over the lookback too, so that the loss covers the whole window (as the
+    reference); validation and ``score`` use the horizon only.
 output_bound : float or None, default=10.0
     Soft bound ``b tanh(y / b)`` on every forecast in standardized units (the data are standardized per channel,
     and per window with ``instance_norm``): a runaway forecast feeds ever larger differences back into the state
@@ -140,13 +143,14 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
 (6,)""", training_defaults=TRAINING_DEFAULTS, task_doc=FORECAST_TASK_DOC)
 
     _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "physics": None,
-                    "output_bound": 10.0, "forcing_prob": 0.25}
+                    "context_loss": True, "output_bound": 10.0, "forcing_prob": 0.25}
 
     def _validate_task_params(self):
         from tsrnn.nn.warp import PHYSICS
 
         super()._validate_task_params()
         _check_param("forcing_prob", self.forcing_prob, float, 0, 1)
+        _check_param("context_loss", self.context_loss, None, choices=(True, False))
         _check_param("output_bound", self.output_bound, float, 0, allow_none=True)
         if self.output_bound == 0:
             raise ValueError("output_bound must be positive or None, got 0")
@@ -169,7 +173,8 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
         physics = PHYSICS[self.physics](C) if isinstance(self.physics, str) else self.physics
         return WARPForecastNet(self._warp(self._n_inputs() + 1, C, physics), C, self.lookback, self.horizon,
                                instance_norm=self.instance_norm, indicators=self.missing_indicators_,
-                               forcing_prob=self.forcing_prob, output_bound=self.output_bound)
+                               forcing_prob=self.forcing_prob, context_loss=self.context_loss,
+                               output_bound=self.output_bound)
 
     _build_for_load = _build_net
 

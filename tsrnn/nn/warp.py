@@ -312,6 +312,10 @@ class WARPForecastNet(nn.Module):
         The input carries observed-indicator channels after the values.
     forcing_prob : float
         Probability of feeding the true value at a training step of the horizon.
+    context_loss : bool
+        While training, also return the one-step predictions over the lookback (the root network of ``theta_t`` at
+        ``tau_{t+1}``) with their targets, so that the loss covers every step of the window after the first as in
+        the reference (a horizon-only loss leaves a physics formula without the context to fit).
     output_bound : float, optional
         Soft bound on every forecast (in normalized units), ``y = b tanh(y / b)``: a forecast that runs away feeds
         ever larger differences back into the state, and the rollout explodes (the reference offers a final tanh
@@ -322,11 +326,12 @@ class WARPForecastNet(nn.Module):
     reads_targets = True
 
     def __init__(self, warp: WARP, n_channels: int, lookback: int, horizon: int, instance_norm: bool = True,
-                 indicators: bool = False, forcing_prob: float = 0.0, output_bound: float | None = None):
+                 indicators: bool = False, forcing_prob: float = 0.0, context_loss: bool = True,
+                 output_bound: float | None = None):
         super().__init__()
         self.warp, self.n_channels, self.lookback, self.horizon = warp, n_channels, lookback, horizon
         self.instance_norm, self.indicators, self.forcing_prob = instance_norm, indicators, forcing_prob
-        self.output_bound = output_bound
+        self.context_loss, self.output_bound = context_loss, output_bound
         self.span = float(max(lookback + horizon - 1, 1))
 
     def _inputs(self, values, observed, tau):
@@ -340,7 +345,8 @@ class WARPForecastNet(nn.Module):
         return y if self.output_bound is None else self.output_bound * torch.tanh(y / self.output_bound)
 
     def forward(self, x, dt=None, mask=None, targets=None):
-        """x (B, L, C_in), dt (B, L), targets (B, H, C) (training only) -> forecast (B, H, C)."""
+        """x (B, L, C_in), dt (B, L), targets (B, H, C) (training only) -> forecast (B, H, C); while training with
+        ``context_loss`` also the lookback's one-step predictions and their targets, both (B, L - 1, C)."""
         C, H = self.n_channels, self.horizon
         values = x[..., :C]
         observed = x[..., C : 2 * C] if self.indicators else torch.ones_like(values)
@@ -356,15 +362,17 @@ class WARPForecastNet(nn.Module):
             if self.instance_norm:
                 t_val = (t_val - mean) / std * t_obs
             truth = self._inputs(t_val, t_obs, tau_future)
+        x0 = inputs[:, 0, :C]
         if truth is not None and self.forcing_prob >= 1.0:  # teacher-forced: one scan over the whole window
-            window = torch.cat([inputs, truth[:, :-1]], dim=1)
-            theta = self.warp.scan(window)[:, -H:]
-            out = self._decode(theta, tau_future, inputs[:, :1, :C])
+            theta_all = self.warp.scan(torch.cat([inputs, truth[:, :-1]], dim=1))
+            theta_context = theta_all[:, : x.shape[1]]
+            out = self._decode(theta_all[:, -H:], tau_future, x0.unsqueeze(1))
         else:
-            theta = self.warp.scan(inputs)[:, -1]
+            theta_context = self.warp.scan(inputs)
+            theta = theta_context[:, -1]
             prev, outs = inputs[:, -1], []
             for k in range(H):
-                y = self._decode(theta, tau_future[:, k], inputs[:, 0, :C])
+                y = self._decode(theta, tau_future[:, k], x0)
                 outs.append(y)
                 if k == H - 1:
                     break
@@ -377,7 +385,16 @@ class WARPForecastNet(nn.Module):
             out = torch.stack(outs, dim=1)
         if self.instance_norm:
             out = out * std + mean
-        return out
+        if not (self.training and self.context_loss and targets is not None) or x.shape[1] < 2:
+            return out
+        # one-step predictions over the lookback, with their targets (missing: NaN), join the training loss
+        context = self._decode(theta_context[:, :-1], pos[:, 1:] / self.span, x0.unsqueeze(1))
+        if self.instance_norm:
+            context = context * std + mean
+        seen = observed[:, 1:] > 0
+        if mask is not None:
+            seen = seen & mask[:, 1:, None]
+        return out, context, torch.where(seen, x[:, 1:, :C], torch.full_like(context, float("nan")))
 
 
 class WARPSequenceNet(nn.Module):

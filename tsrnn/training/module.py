@@ -50,7 +50,9 @@ class SequenceLightningModule(L.LightningModule):
 
     def forward(self, batch: dict) -> torch.Tensor:
         """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras); a net
-        with ``reads_targets = True`` also gets ``targets=y`` while training (teacher forcing)."""
+        with ``reads_targets = True`` also gets ``targets=y`` while training (teacher forcing) and may then return
+        ``(prediction, extra_prediction, extra_target)``: the extra pairs (concatenated along dimension 1) join the
+        MSE."""
         rest = {k: v for k, v in batch.items() if k not in ("x", "y")}
         if self.training and getattr(self.net, "reads_targets", False):
             rest["targets"] = batch["y"]
@@ -60,6 +62,9 @@ class SequenceLightningModule(L.LightningModule):
         out = self(batch)
         if self.loss_name == "cross_entropy":
             return F.cross_entropy(out, batch["y"])
+        if isinstance(out, tuple):  # training: extra predictions with their targets join the loss
+            out, extra, extra_target = out
+            return nan_mse(torch.cat([extra, out], dim=1), torch.cat([extra_target, batch["y"]], dim=1))
         return nan_mse(out, batch["y"])
 
     def training_step(self, batch, batch_idx):
