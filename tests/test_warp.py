@@ -395,3 +395,13 @@ def test_forecaster_with_irregular_times():
     assert a.shape == (5,) and np.isfinite(a).all() and not np.allclose(a, b)
     with pytest.raises(ValueError, match="times"):
         f.predict(y[-40:], times=t[-40:][::-1])
+
+
+def test_linear_ode_bound_keeps_the_solution_finite():
+    formula, free = LinearODE(2, max_steps=199), LinearODE(2)
+    steps = torch.tensor([0.0, 100.0, 199.0])
+    x0 = torch.ones(3, 2)
+    wild = torch.full((3, 4), 50.0)
+    assert torch.isfinite(formula(wild, steps, x0)).all() and not torch.isfinite(free(wild, steps, x0)).all()
+    small = 1e-3 * torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(formula(small, steps, x0), free(small, steps, x0), rtol=1e-4, atol=1e-6)

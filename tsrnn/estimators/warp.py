@@ -170,7 +170,8 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
         from tsrnn.nn.warp import PHYSICS, WARPForecastNet
 
         C = self.n_features_in_
-        physics = PHYSICS[self.physics](C) if isinstance(self.physics, str) else self.physics
+        span = self.lookback + self.horizon - 1
+        physics = PHYSICS[self.physics](C, max_steps=span) if isinstance(self.physics, str) else self.physics
         return WARPForecastNet(self._warp(self._n_inputs() + 1, C, physics), C, self.lookback, self.horizon,
                                instance_norm=self.instance_norm, indicators=self.missing_indicators_,
                                forcing_prob=self.forcing_prob, context_loss=self.context_loss,

@@ -192,14 +192,21 @@ class LinearODE:
     Parameters
     ----------
     n_channels : int
+    max_steps : float, optional
+        The longest ``s`` queried (the window's span). When given, every entry of ``R`` is softly bounded,
+        ``r tanh(R / r)`` with ``r = 60 / (C max_steps)``, so that ``expm(s R)`` stays finite in float32 (an
+        unstable ``R`` early in training would otherwise overflow and turn the loss into NaN).
     """
 
-    def __init__(self, n_channels: int):
+    def __init__(self, n_channels: int, max_steps: float | None = None):
         self.n_channels = n_channels
         self.n_params = n_channels * n_channels
+        self.max_rate = None if max_steps is None else 60.0 / (n_channels * max_steps)
 
     def __call__(self, params: torch.Tensor, steps: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
         """params (..., C*C), steps (...) since the first value, x0 (..., C) the first value -> y (..., C)."""
+        if self.max_rate is not None:
+            params = self.max_rate * torch.tanh(params / self.max_rate)
         R = params.unflatten(-1, (self.n_channels, self.n_channels))
         return torch.matmul(torch.matrix_exp(steps[..., None, None] * R), x0.unsqueeze(-1)).squeeze(-1)
 
