@@ -87,7 +87,9 @@ def run_msd(args):
         "warp_dense": dict(transition="dense"),
         "warp_diagonal": dict(transition="diagonal"),
         "warp_dplr": dict(transition="dplr"),
-        "warp_phys": dict(transition="dense", physics="linear_ode", instance_norm=False),
+        "warp_dplr_context_loss": dict(transition="dplr", context_loss=True),
+        "warp_phys": dict(transition="dense", physics="linear_ode"),
+        "warp_phys_dplr": dict(transition="dplr", physics="linear_ode"),
     }
     out = {}
     for seed in range(args.seeds):
@@ -103,7 +105,8 @@ def run_msd(args):
             n_params = sum(p.numel() for p in est.module_.parameters())
             out[f"{name}/seed{seed}"] = {"mse": float(np.mean((pred - truth) ** 2)), "seconds": seconds,
                                          "n_params": n_params, "epochs": est.n_epochs_trained_,
-                                         "final_train_loss": est.history_[-1]["train_loss"]}
+                                         "final_train_loss": est.history_[-1]["train_loss"],
+                                         "params": {k: v for k, v in kw.items() if k != "instance_norm"}}
             print(name, seed, out[f"{name}/seed{seed}"], flush=True)
         if not args.variants or "gru" in args.variants.split(","):
             t0 = time.perf_counter()

@@ -39,9 +39,10 @@ physics : None, "linear_ode" or callable, default=None
     window's first values), e.g. ``"linear_ode"`` (:class:`tsrnn.nn.warp.LinearODE`: the solution of
     ``dx/dt = R x`` from ``x0``, the mass-spring-damper among them; use it with ``instance_norm=False``, since a
     shifted linear system is no longer linear). Only names (not callables) can be saved.
-context_loss : bool, default=True
+context_loss : bool, default=False
     Train on the one-step predictions over the lookback too, so that the loss covers the whole window (as the
-    reference); validation and ``score`` use the horizon only.
+    reference); validation and ``score`` use the horizon only. Off by default: it made the forecasts worse in
+    our runs (mass-spring-damper 2.4x, ETTh1 4% higher MSE with ``transition="dplr"``).
 output_bound : float or None, default=10.0
     Soft bound ``b tanh(y / b)`` on every forecast in standardized units (the data are standardized per channel,
     and per window with ``instance_norm``): a runaway forecast feeds ever larger differences back into the state
@@ -143,7 +144,7 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
 (6,)""", training_defaults=TRAINING_DEFAULTS, task_doc=FORECAST_TASK_DOC)
 
     _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "physics": None,
-                    "context_loss": True, "output_bound": 10.0, "forcing_prob": 0.25}
+                    "context_loss": False, "output_bound": 10.0, "forcing_prob": 0.25}
 
     def _validate_task_params(self):
         from tsrnn.nn.warp import PHYSICS

@@ -73,7 +73,6 @@ class PiecewiseLinearRNN(LatentMap):
         """Latent state from an observation: ``[x; L x]``; (B, N) -> (B, M)."""
         return torch.cat([x, x @ self.L.T], dim=-1)
 
-
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """One step of the map; (B, M) -> (B, M)."""
         raise NotImplementedError

@@ -333,7 +333,7 @@ class WARPForecastNet(nn.Module):
     reads_targets = True
 
     def __init__(self, warp: WARP, n_channels: int, lookback: int, horizon: int, instance_norm: bool = True,
-                 indicators: bool = False, forcing_prob: float = 0.0, context_loss: bool = True,
+                 indicators: bool = False, forcing_prob: float = 0.0, context_loss: bool = False,
                  output_bound: float | None = None):
         super().__init__()
         self.warp, self.n_channels, self.lookback, self.horizon = warp, n_channels, lookback, horizon
