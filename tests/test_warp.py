@@ -38,13 +38,15 @@ def test_scan_equals_step_recurrence_values_and_gradients(kind):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)
 
 
-def test_dplr_scan_gradcheck_and_edge_lengths():
+def test_dplr_and_dense_scan_gradcheck_and_edge_lengths():
     g = torch.Generator().manual_seed(1)
     a = (0.5 + 0.5 * torch.rand(4, generator=g, dtype=torch.float64)).requires_grad_()
     P = (0.3 * torch.randn(4, 2, generator=g, dtype=torch.float64)).requires_grad_()
     Q = (0.3 * torch.randn(4, 2, generator=g, dtype=torch.float64)).requires_grad_()
     u = torch.randn(2, 5, 4, generator=g, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(dplr_scan, (a, P, Q, u))
+    A = (0.3 * torch.randn(4, 4, generator=g, dtype=torch.float64)).requires_grad_()
+    assert torch.autograd.gradcheck(dense_scan, (A, u))  # the hand-written backward
     for length in (1, 2):
         A = torch.diag(a) + P @ Q.T
         torch.testing.assert_close(dplr_scan(a, P, Q, u[:, :length]), weight_scan_ref(A, u[:, :length]))

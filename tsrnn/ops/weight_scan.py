@@ -81,13 +81,34 @@ def dplr_scan(a: torch.Tensor, P: torch.Tensor, Q: torch.Tensor, u: torch.Tensor
     return diagonal_scan(a, u + feedback)
 
 
+class _DenseScan(torch.autograd.Function):
+    """The dense recurrence with a hand-written backward: the reverse sweep ``g_t = dtheta_t + g_{t+1} A`` and the
+    gradient of ``A`` as one product over all steps, ``sum_t g_t^T theta_{t-1}``, instead of autograd's D x D
+    outer product and accumulation at every step."""
+
+    @staticmethod
+    def forward(ctx, A, u):
+        At = A.T
+        theta = torch.empty_like(u)
+        theta[:, 0] = u[:, 0]
+        for t in range(1, u.shape[1]):
+            torch.addmm(u[:, t], theta[:, t - 1], At, out=theta[:, t])
+        ctx.save_for_backward(A, theta)
+        return theta
+
+    @staticmethod
+    def backward(ctx, grad_theta):
+        A, theta = ctx.saved_tensors
+        g = torch.empty_like(grad_theta)
+        g[:, -1] = grad_theta[:, -1]
+        for t in range(grad_theta.shape[1] - 2, -1, -1):
+            torch.addmm(grad_theta[:, t], g[:, t + 1], A, out=g[:, t])
+        D = A.shape[0]
+        grad_A = g[:, 1:].reshape(-1, D).T @ theta[:, :-1].reshape(-1, D)
+        return grad_A, g
+
+
 def dense_scan(A: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """``theta_t = A theta_{t-1} + u_t`` for a full ``A`` (D, D): one batched product per step."""
-    out = torch.empty_like(u)
-    theta = u[:, 0]
-    out[:, 0] = theta
-    At = A.T
-    for t in range(1, u.shape[1]):
-        theta = torch.addmm(u[:, t], theta, At)
-        out[:, t] = theta
-    return out
+    """``theta_t = A theta_{t-1} + u_t`` for a full ``A`` (D, D): one batched product per step, forward and
+    backward (sequential in time, ``O(T B D^2)``)."""
+    return _DenseScan.apply(A, u.contiguous())
