@@ -3,14 +3,18 @@ r"""The linear recurrence of a weight-space RNN, ``theta_t = A theta_{t-1} + u_t
 ``theta`` is a long vector (WARP: every weight of a small network, ``D`` of a few hundred to a few thousand), so
 the structure of ``A`` decides the cost:
 
-``diagonal``  ``A = diag(a)``: one elementwise :func:`~tsrnn.ops.scan.linear_scan`; ``O(T D)`` work, parallel in time.
-``dplr``      ``A = diag(a) + P Q^T`` (rank ``r``): solved exactly and in parallel by splitting off the rank-``r``
-              feedback ``z_t = Q^T theta_t``. With ``S`` the diagonal scan, ``theta = S(u + P z_{t-1})`` and
-              ``z_t = w_t + sum_{j<t} M_{t-1-j} z_j`` where ``w = Q^T S(u)`` and ``M_k = Q^T diag(a)^k P`` (r x r).
-              The second relation is a block lower-triangular system of size ``T r`` with unit diagonal, shared by
-              the batch: one triangular solve. Work ``O(T D r^2 + B T^2 r^2)``, memory ``O(T^2 r^2)``.
-``dense``     a full ``A``: one ``(B, D) x (D, D)`` product per step; ``O(T B D^2)`` work, sequential in time (what
-              the reference implementation does with ``lax.scan``).
+``diagonal``
+    ``A = diag(a)``: one elementwise :func:`~tsrnn.ops.scan.linear_scan`; ``O(T D)`` work, parallel in time.
+``dplr``
+    ``A = diag(a) + P Q^T`` (rank ``r``): solved exactly and in parallel by splitting off the rank-``r`` feedback
+    ``z_t = Q^T theta_t``. With ``S`` the diagonal scan, ``theta = S(u + P z_{t-1})`` and
+    ``z_t = w_t + sum_{j<t} M_{t-1-j} z_j`` where ``w = Q^T S(u)`` and ``M_k = Q^T diag(a)^k P`` (r x r). The second
+    relation is a block lower-triangular system of size ``T r`` with unit diagonal, shared by the batch: one
+    triangular solve. Work ``O(T D r^2 + B T^2 r^2)``, memory ``O(T^2 r^2)``: cheap for short sequences, and the
+    ``T^2`` term dominates for long ones.
+``dense``
+    A full ``A``: one ``(B, D) x (D, D)`` product per step, forward and backward; ``O(T B D^2)`` work, sequential
+    in time (what the reference implementation does with ``lax.scan``).
 
 All three start from ``theta_{-1} = 0``, so ``theta_0 = u_0``: put the initial state in ``u_0``.
 """
