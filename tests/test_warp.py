@@ -47,9 +47,12 @@ def test_dplr_and_dense_scan_gradcheck_and_edge_lengths():
     assert torch.autograd.gradcheck(dplr_scan, (a, P, Q, u))
     A = (0.3 * torch.randn(4, 4, generator=g, dtype=torch.float64)).requires_grad_()
     assert torch.autograd.gradcheck(dense_scan, (A, u))  # the hand-written backward
+    A = torch.diag(a) + P @ Q.T
     for length in (1, 2):
-        A = torch.diag(a) + P @ Q.T
         torch.testing.assert_close(dplr_scan(a, P, Q, u[:, :length]), weight_scan_ref(A, u[:, :length]))
+    for chunk in (1, 2, 3):  # chunked solves carry the state exactly
+        torch.testing.assert_close(dplr_scan(a, P, Q, u, chunk=chunk), weight_scan_ref(A, u))
+    assert torch.autograd.gradcheck(lambda *args: dplr_scan(*args, chunk=2), (a, P, Q, u))
 
 
 def test_diagonal_and_dense_agree_with_closed_form():

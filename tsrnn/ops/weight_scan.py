@@ -10,8 +10,8 @@ the structure of ``A`` decides the cost:
     ``z_t = Q^T theta_t``. With ``S`` the diagonal scan, ``theta = S(u + P z_{t-1})`` and
     ``z_t = w_t + sum_{j<t} M_{t-1-j} z_j`` where ``w = Q^T S(u)`` and ``M_k = Q^T diag(a)^k P`` (r x r). The second
     relation is a block lower-triangular system of size ``T r`` with unit diagonal, shared by the batch: one
-    triangular solve. Work ``O(T D r^2 + B T^2 r^2)``, memory ``O(T^2 r^2)``: cheap for short sequences, and the
-    ``T^2`` term dominates for long ones.
+    triangular solve. Work ``O(T D r^2 + B T^2 r^2)``, memory ``O(T^2 r^2)``; long sequences are solved in chunks
+    of ``DPLR_CHUNK`` steps (work ``O(B T chunk r^2)``).
 ``dense``
     A full ``A``: one ``(B, D) x (D, D)`` product per step, forward and backward; ``O(T B D^2)`` work, sequential
     in time (what the reference implementation does with ``lax.scan``).
@@ -51,19 +51,42 @@ def diagonal_scan(a: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     return linear_scan(a.to(u.dtype).expand_as(u), u)[0]
 
 
-def dplr_scan(a: torch.Tensor, P: torch.Tensor, Q: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+#: Steps per triangular solve of :func:`dplr_scan` (its system has ``(chunk r)^2`` entries).
+DPLR_CHUNK = 256
+
+
+def dplr_scan(a: torch.Tensor, P: torch.Tensor, Q: torch.Tensor, u: torch.Tensor, chunk: int = DPLR_CHUNK) -> torch.Tensor:
     """``theta_t = (diag(a) + P Q^T) theta_{t-1} + u_t``, exact and parallel in time (see the module docstring).
+
+    Long sequences are solved ``chunk`` steps at a time, each chunk starting from the last state of the previous
+    one (added to its first input after one step of ``A``), so memory stays ``O(chunk^2 r^2)``.
 
     Parameters
     ----------
     a : Tensor, shape (D,)
     P, Q : Tensor, shape (D, r)
     u : Tensor, shape (B, T, D)
+    chunk : int
 
     Returns
     -------
     theta : Tensor, shape (B, T, D)
     """
+    if u.shape[1] <= chunk:
+        return _dplr_solve(a, P, Q, u)
+    parts, last = [], None
+    for start in range(0, u.shape[1], chunk):
+        piece = u[:, start : start + chunk]
+        if last is not None:  # theta_{start} = A theta_{start-1} + u_{start}
+            carried = a * last + (last @ Q) @ P.T
+            piece = torch.cat([piece[:, :1] + carried.unsqueeze(1), piece[:, 1:]], dim=1)
+        parts.append(_dplr_solve(a, P, Q, piece))
+        last = parts[-1][:, -1]
+    return torch.cat(parts, dim=1)
+
+
+def _dplr_solve(a, P, Q, u):
+    """One triangular solve over all of ``u``'s steps (the module docstring's method)."""
     n_batch, length, _ = u.shape
     rank = P.shape[1]
     free = diagonal_scan(a, u)  # the response without the low-rank feedback
