@@ -125,18 +125,23 @@ def test_root_layout_size_and_learned_initial_state():
         Transition("banded", 4)
 
 
-def test_linear_ode_formula_solves_the_mass_spring_damper():
-    """With R = dt [[0, 1], [-k, -c]] the physics formula is the solution of the ODE from the first value."""
+@pytest.mark.parametrize("start", ["previous", "first"])
+def test_linear_ode_formula_solves_the_mass_spring_damper(start):
+    """With R = dt [[0, 1], [-k, -c]] the physics formula is the ODE's exact step from the previous value, or its
+    solution from the first value."""
     from tsrnn.datasets import make_mass_spring_damper
 
     dt = 0.05
     X, params = make_mass_spring_damper(3, 60, dt, observe="both", random_state=1)
-    formula = LinearODE(2)
-    steps = torch.arange(60, dtype=torch.float64)
+    formula = LinearODE(2, start=start)
+    steps = torch.arange(1, 60, dtype=torch.float64)
     for i, (k, c, _, _) in enumerate(params):
         R = torch.tensor([[0.0, dt], [-k * dt, -c * dt]], dtype=torch.float64).reshape(4)
-        y = formula(R.expand(60, 4), steps, torch.as_tensor(X[i, 0]).expand(60, 2))
-        np.testing.assert_allclose(y.numpy(), X[i], atol=1e-8)
+        x = torch.as_tensor(X[i])
+        y = formula(R.expand(59, 4), steps, torch.ones(59, dtype=torch.float64), x[0].expand(59, 2), x[:-1])
+        np.testing.assert_allclose(y.numpy(), X[i, 1:], atol=1e-8)
+    with pytest.raises(ValueError, match="start"):
+        LinearODE(2, start="last")
 
 
 def test_mass_spring_damper_dataset_contract():
@@ -347,11 +352,12 @@ def test_reconstructor_contract(tmp_path):
         WARPReconstructor(transition="full").fit(X)
 
 
-def test_physics_forecast_equals_the_formula_step_loop():
-    """WARP-Phys: every forecast is the formula at its position from the window's first value, with the root's
-    parameters; the forecasts are fed back into theta like WARP's."""
+@pytest.mark.parametrize("start", ["previous", "first"])
+def test_physics_forecast_equals_the_formula_step_loop(start):
+    """WARP-Phys: every forecast is the formula with the root's parameters, from the previous forecast (or the
+    window's first value); the forecasts are fed back into theta like WARP's."""
     torch.manual_seed(0)
-    warp = WARP(2 + 1, 2, root_width=6, physics=LinearODE(2)).double()
+    warp = WARP(2 + 1, 2, root_width=6, physics=LinearODE(2, start=start)).double()  # unbounded R
     with torch.no_grad():  # small weights: the generator R stays O(0.01) and the solution finite
         warp.B.normal_(0, 0.01)
     net = WARPForecastNet(warp, 2, lookback=8, horizon=4, instance_norm=False).eval()
@@ -362,7 +368,8 @@ def test_physics_forecast_equals_the_formula_step_loop():
     theta, prev = warp.scan(inputs)[:, -1], inputs[:, -1]
     for k in range(4):
         R = warp.root(theta, tau[8 + k].expand(3, 1)).reshape(3, 2, 2)
-        y = (torch.matrix_exp((8 + k) * R) @ x[:, 0, :, None])[..., 0]
+        s, start_value = (1, prev[:, :2]) if start == "previous" else (8 + k, x[:, 0])
+        y = (torch.matrix_exp(s * R) @ start_value[..., None])[..., 0]
         torch.testing.assert_close(out[:, k], y)
         nxt = torch.cat([y, tau[8 + k].expand(3, 1)], -1)
         theta, prev = warp.step(theta, nxt - prev), nxt
@@ -403,10 +410,12 @@ def test_forecaster_with_irregular_times():
 
 
 def test_linear_ode_bound_keeps_the_solution_finite():
-    formula, free = LinearODE(2, max_steps=199), LinearODE(2)
-    steps = torch.tensor([0.0, 100.0, 199.0])
+    formula, free = LinearODE(2, max_steps=199, start="first"), LinearODE(2, start="first")
+    steps, gap = torch.tensor([0.0, 100.0, 199.0]), torch.ones(3)
     x0 = torch.ones(3, 2)
     wild = torch.full((3, 4), 50.0)
-    assert torch.isfinite(formula(wild, steps, x0)).all() and not torch.isfinite(free(wild, steps, x0)).all()
+    assert torch.isfinite(formula(wild, steps, gap, x0, x0)).all()
+    assert not torch.isfinite(free(wild, steps, gap, x0, x0)).all()
     small = 1e-3 * torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
-    torch.testing.assert_close(formula(small, steps, x0), free(small, steps, x0), rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(formula(small, steps, gap, x0, x0), free(small, steps, gap, x0, x0), rtol=1e-4,
+                               atol=1e-6)

@@ -178,37 +178,44 @@ class GradualMLP(nn.Module):
 
 
 class LinearODE:
-    """Physics formula for WARP-Phys: the solution of a linear ODE ``dx/dt = R x`` whose generator the root network
-    supplies, from the first value of the window: ``y(s) = expm(s R) x_0`` with ``s`` the query's position in steps
-    (time units) from the window's first step and ``R`` (C x C) the root network's output reshaped.
+    """Physics formula for WARP-Phys: a linear ODE ``dx/dt = R x`` whose generator ``R`` (C x C, per step) the root
+    network supplies, solved exactly.
 
-    The mass-spring-damper ``m x'' + c x' + k x = 0`` observed as (position, velocity) is the case
-    ``R = dt [[0, 1], [-k/m, -c/m]]`` (in standardized units the off-diagonal entries absorb the channels'
-    scales, so all four entries are free): the model has to infer the system from the context. The solution is
-    closed-form in ``s``, so errors in ``R`` shift the forecast instead of compounding step after step (an
-    earlier version advanced the previous forecast by ``expm(R)`` and its 100-step rollouts did not train). The
-    root network's output layer starts at zero: the first forecasts are the first value.
+    ``start="previous"`` (default) advances the previous value by the gap, ``y = expm(gap R) x_prev``: one exact
+    step, so with the lookback's one-step predictions in the loss (``context_loss``) fitting ``R`` is a regression
+    of each value on the one before. ``start="first"`` gives the solution from the window's first value,
+    ``y = expm(s R) x_0`` with ``s`` the query's position in steps. The mass-spring-damper
+    ``m x'' + c x' + k x = 0`` observed as (position, velocity) is the case ``R = dt [[0, 1], [-k/m, -c/m]]`` (in
+    standardized units the off-diagonal entries absorb the channels' scales, so all four entries are free). The
+    root network's output layer starts at zero (``R = 0``: persistence).
 
     Parameters
     ----------
     n_channels : int
     max_steps : float, optional
-        The longest ``s`` queried (the window's span). When given, every entry of ``R`` is softly bounded,
-        ``r tanh(R / r)`` with ``r = 60 / (C max_steps)``, so that ``expm(s R)`` stays finite in float32 (an
-        unstable ``R`` early in training would otherwise overflow and turn the loss into NaN).
+        The window's span. When given, every entry of ``R`` is softly bounded, ``r tanh(R / r)`` with
+        ``r = 60 / (C s_max)`` and ``s_max`` the longest time in an exponent (``"first"``: ``max_steps``;
+        ``"previous"``: one step), so that ``expm`` stays finite in float32 while an unstable ``R`` is trained away.
+    start : {"previous", "first"}
     """
 
-    def __init__(self, n_channels: int, max_steps: float | None = None):
-        self.n_channels = n_channels
+    def __init__(self, n_channels: int, max_steps: float | None = None, start: str = "previous"):
+        if start not in ("previous", "first"):
+            raise ValueError(f"start must be 'previous' or 'first', got {start!r}")
+        self.n_channels, self.start = n_channels, start
         self.n_params = n_channels * n_channels
-        self.max_rate = None if max_steps is None else 60.0 / (n_channels * max_steps)
+        longest = 1.0 if start == "previous" else max_steps  # the longest time in an exponent
+        self.max_rate = None if max_steps is None else 60.0 / (n_channels * longest)
 
-    def __call__(self, params: torch.Tensor, steps: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
-        """params (..., C*C), steps (...) since the first value, x0 (..., C) the first value -> y (..., C)."""
+    def __call__(self, params: torch.Tensor, steps: torch.Tensor, gap: torch.Tensor, x0: torch.Tensor,
+                 x_prev: torch.Tensor) -> torch.Tensor:
+        """params (..., C*C); steps (...) since the first value; gap (...) since the previous value; x0, x_prev
+        (..., C) the first and previous values -> y (..., C)."""
         if self.max_rate is not None:
             params = self.max_rate * torch.tanh(params / self.max_rate)
         R = params.unflatten(-1, (self.n_channels, self.n_channels))
-        return torch.matmul(torch.matrix_exp(steps[..., None, None] * R), x0.unsqueeze(-1)).squeeze(-1)
+        t, x = (gap, x_prev) if self.start == "previous" else (steps, x0)
+        return torch.matmul(torch.matrix_exp(t[..., None, None] * R), x.unsqueeze(-1)).squeeze(-1)
 
 
 #: Physics formulas by name (for estimators, whose parameters must be serializable).
@@ -234,9 +241,10 @@ class WARP(nn.Module):
     init_state : {"hypernet", "learned"}
         ``theta_0`` from a two-layer :class:`GradualMLP` of ``x_0``, or one learned vector.
     physics : callable, optional
-        ``physics(params, steps, x0) -> y`` with an attribute ``n_params``: the root network outputs ``n_params``
-        values, which :class:`WARPForecastNet` turns into ``y = physics(root(tau), steps, x0)`` with ``steps`` the
-        query's position from the window's first step and ``x0`` the first values (e.g. :class:`LinearODE`).
+        ``physics(params, steps, gap, x0, x_prev) -> y`` with an attribute ``n_params``: the root network outputs
+        ``n_params`` values, which :class:`WARPForecastNet` turns into ``y = physics(root(tau), steps, gap, x0,
+        x_prev)`` with ``steps`` the query's position from the window's first step, ``gap`` its distance from the
+        previous step, ``x0`` the first and ``x_prev`` the previous values (e.g. :class:`LinearODE`).
         Here it sets the root network's output size and starts its output layer at zero.
     root_inputs : int
         Inputs of the root network: 1 (the normalized time) for the task networks; :class:`WARPMap` feeds it the
@@ -345,10 +353,10 @@ class WARPForecastNet(nn.Module):
         parts = [values, observed] if self.indicators else [values]
         return torch.cat(parts + [tau.unsqueeze(-1)], dim=-1)
 
-    def _decode(self, theta, tau, x0):
+    def _decode(self, theta, tau, gap, x0, x_prev):
         y = self.warp.decode(theta, tau)
         if self.warp.physics is not None:
-            y = self.warp.physics(y, tau * self.span, x0)
+            y = self.warp.physics(y, tau * self.span, gap, x0, x_prev)
         return y if self.output_bound is None else self.output_bound * torch.tanh(y / self.output_bound)
 
     def forward(self, x, dt=None, mask=None, targets=None):
@@ -373,13 +381,14 @@ class WARPForecastNet(nn.Module):
         if truth is not None and self.forcing_prob >= 1.0:  # teacher-forced: one scan over the whole window
             theta_all = self.warp.scan(torch.cat([inputs, truth[:, :-1]], dim=1))
             theta_context = theta_all[:, : x.shape[1]]
-            out = self._decode(theta_all[:, -H:], tau_future, x0.unsqueeze(1))
+            previous = torch.cat([inputs[:, -1:, :C], truth[:, :-1, :C]], dim=1)
+            out = self._decode(theta_all[:, -H:], tau_future, torch.ones_like(tau_future), x0.unsqueeze(1), previous)
         else:
             theta_context = self.warp.scan(inputs)
             theta = theta_context[:, -1]
             prev, outs = inputs[:, -1], []
             for k in range(H):
-                y = self._decode(theta, tau_future[:, k], x0)
+                y = self._decode(theta, tau_future[:, k], torch.ones_like(tau_future[:, k]), x0, prev[:, :C])
                 outs.append(y)
                 if k == H - 1:
                     break
@@ -395,7 +404,8 @@ class WARPForecastNet(nn.Module):
         if not (self.training and self.context_loss and targets is not None) or x.shape[1] < 2:
             return out
         # one-step predictions over the lookback, with their targets (missing: NaN), join the training loss
-        context = self._decode(theta_context[:, :-1], pos[:, 1:] / self.span, x0.unsqueeze(1))
+        context = self._decode(theta_context[:, :-1], pos[:, 1:] / self.span, pos[:, 1:] - pos[:, :-1],
+                               x0.unsqueeze(1), inputs[:, :-1, :C])
         if self.instance_norm:
             context = context * std + mean
         seen = observed[:, 1:] > 0
