@@ -36,15 +36,17 @@ stride : int, default=1
 instance_norm : bool, default=True
     Standardize every input window per channel and undo it on the forecast.
 physics : None, "linear_ode" or callable, default=None
-    WARP-Phys: the root network outputs the parameters of a formula ``physics(params, steps, x0) -> y`` (a callable
-    with an attribute ``n_params``; ``steps``: the forecast's position from the window's first step, ``x0``: the
-    window's first values), e.g. ``"linear_ode"`` (:class:`tsrnn.nn.warp.LinearODE`: the solution of
-    ``dx/dt = R x`` from ``x0``, the mass-spring-damper among them; use it with ``instance_norm=False``, since a
-    shifted linear system is no longer linear). Only names (not callables) can be saved.
+    WARP-Phys: the root network outputs the parameters of a formula ``physics(params, steps, gap, x0, x_prev) -> y``
+    (a callable with an attribute ``n_params``; ``steps``/``gap``: the forecast's distance from the window's first
+    and from the previous step, ``x0``/``x_prev``: those values), e.g. ``"linear_ode"``
+    (:class:`tsrnn.nn.warp.LinearODE`: one exact step of ``dx/dt = R x`` from the previous value, the
+    mass-spring-damper among them). Train it with ``context_loss=True`` and ``instance_norm=False`` (a shifted
+    linear system is no longer linear). Only names (not callables) can be saved.
 context_loss : bool, default=False
     Train on the one-step predictions over the lookback too, so that the loss covers the whole window (as the
-    reference); validation and ``score`` use the horizon only. Off by default: it made the forecasts worse in
-    our runs (mass-spring-damper 2.4x, ETTh1 4% higher MSE with ``transition="dplr"``).
+    reference); validation and ``score`` use the horizon only. The physics variant needs it (it fits the generator
+    to the lookback); plain WARP's forecasts got worse with it in our runs (mass-spring-damper 2.4x, ETTh1 4%
+    higher MSE with ``transition="dplr"``), so it is off by default.
 output_bound : float or None, default=10.0
     Soft bound ``b tanh(y / b)`` on every forecast in standardized units (the data are standardized per channel,
     and per window with ``instance_norm``): a runaway forecast feeds ever larger differences back into the state
