@@ -88,7 +88,8 @@ def state_space_divergence(x_true, x_gen, n_bins: int = 30, method: str = "auto"
 
 def _smoothed_histogram(x, lo, hi, n_bins, alpha):
     inside = np.isfinite(x).all(axis=1)
-    idx = np.floor((x[inside] - lo) / (hi - lo) * n_bins).astype(np.int64)
+    with np.errstate(over="ignore"):  # far-escaped states: clipped to "outside the box" before the cast
+        idx = np.floor(np.clip((x[inside] - lo) / (hi - lo) * n_bins, -1, n_bins)).astype(np.int64)
     inside_box = np.all((idx >= 0) & (idx < n_bins), axis=1)
     flat = np.ravel_multi_index(idx[inside_box].T, (n_bins,) * x.shape[1])
     counts = np.bincount(flat, minlength=n_bins ** x.shape[1]).astype(np.float64)
