@@ -62,6 +62,17 @@ forcing_prob : float, default=0.25
 TRAINING_DEFAULTS = {"lr": 1e-3, "ssm_lr": 1e-3, "weight_decay": 0.0}
 
 
+def _check_root_and_transition(est):
+    """The parameters every WARP estimator shares: root network and transition."""
+    from tsrnn.nn.warp import ACTIVATIONS, TRANSITIONS
+
+    _check_param("root_width", est.root_width, int, 1)
+    _check_param("root_depth", est.root_depth, int, 0)
+    _check_param("activation", est.activation, None, choices=tuple(ACTIVATIONS))
+    _check_param("transition", est.transition, None, choices=TRANSITIONS)
+    _check_param("rank", est.rank, int, 1)
+
+
 class WARPFamily:
     """Hyperparameters and network of WARP (mixin)."""
 
@@ -78,13 +89,7 @@ class WARPFamily:
         return dict(root_width=4, max_epochs=1, batch_size=64, random_state=0)
 
     def _validate_family_params(self):
-        from tsrnn.nn.warp import ACTIVATIONS, TRANSITIONS
-
-        _check_param("root_width", self.root_width, int, 1)
-        _check_param("root_depth", self.root_depth, int, 0)
-        _check_param("activation", self.activation, None, choices=tuple(ACTIVATIONS))
-        _check_param("transition", self.transition, None, choices=TRANSITIONS)
-        _check_param("rank", self.rank, int, 1)
+        _check_root_and_transition(self)
         _check_param("init_state", self.init_state, None, choices=("hypernet", "learned"))
 
     def _warp(self, d_input: int, d_output: int, physics=None):
@@ -220,13 +225,7 @@ Examples
 """)
 
     def _validate_model_params(self):
-        from tsrnn.nn.warp import ACTIVATIONS, TRANSITIONS
-
-        _check_param("root_width", self.root_width, int, 1)
-        _check_param("root_depth", self.root_depth, int, 0)
-        _check_param("activation", self.activation, None, choices=tuple(ACTIVATIONS))
-        _check_param("transition", self.transition, None, choices=TRANSITIONS)
-        _check_param("rank", self.rank, int, 1)
+        _check_root_and_transition(self)
 
     def _validate_latent(self, n_features):
         """The latent size is ``N`` plus the root network's weights: nothing to check."""
