@@ -93,7 +93,7 @@ def run_msd(args):
         "warp_phys_dense": dict(transition="dense", physics="linear_ode", context_loss=True),
     }
     out = {}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         for name, kw in variants.items():
             if args.variants and name not in args.variants.split(","):
                 continue
@@ -211,6 +211,7 @@ def main():
     p.add_argument("part", choices=("msd", "etth1", "classification", "cost"))
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--variants", default="")
     p.add_argument("--tag", default="", help="suffix of the result keys (runs of other budgets side by side)")
     p.add_argument("--gru-hidden", type=int, default=64)
