@@ -108,6 +108,7 @@ class WARPFamily:
     def _stream_network(self):
         return self._prediction_network()
 
+
 class _NoPooling:
     """WARP decodes its last state: no pooling parameter."""
 
