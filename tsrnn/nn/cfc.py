@@ -215,9 +215,12 @@ class CfC(RecurrentLayer):
 class _DenseCfCSequence(torch.autograd.Function):
     """A dense CfC layer over a whole sequence with a hand-written backpropagation through time.
 
-    The forward loop runs without building an autograd graph and keeps the per-step activations the backward
-    needs; the backward walks the steps in reverse with two or three small GEMMs per step and computes every
-    weight gradient at the end as one GEMM over all ``B * L`` rows. Pinned to the autograd loop in the tests.
+    The forward loop runs without an autograd graph, writing every step's activations into preallocated
+    (L, B, width) buffers (LeCun's tanh scalings folded into prescaled weights); after it, the derivative of
+    each step's new state with respect to its four head outputs is computed for all steps at once (``coef``,
+    (L, B, 4N)). The backward then costs per step one multiply, one GEMM and one multiply per backbone layer
+    and one GEMM into the previous state; every weight gradient is one GEMM over all ``B * L`` rows at the end.
+    Pinned to the autograd loop in the tests.
 
     Inputs: projected inputs ``p`` (B, L, P) (the first layer's input half, bias included), ``h0`` (B, N),
     gaps ``dt`` (B, L) or None, ``mask`` (B, L) or None, the first layer's recurrent half ``W_h`` (P, N), the
@@ -228,83 +231,103 @@ class _DenseCfCSequence(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, p, h0, dt, mask, w_h, mode, lecun, depth, *weights):
-        act = lecun_tanh if lecun else torch.tanh
-        heads = weights[:2] if depth else None
-        layers = [weights[i : i + 2] for i in range(2, len(weights), 2)]
-        length = p.shape[1]
-        n = h0.shape[1]
-        h, states, acts, feats, gates = h0, [], [[] for _ in range(depth)], [], []
+        inner, outer = (LECUN_INNER, LECUN_OUTER) if lecun else (1.0, 1.0)
+        length, (n_batch, n) = p.shape[1], h0.shape
+        new = lambda width: p.new_empty(length, n_batch, width)  # noqa: E731
+        # forward weights with the activation's scalings folded in: layer i computes u_i = tanh(inner * z_i)
+        # and the next layer reads outer * u_i
+        first_scale = inner if depth else 1.0
+        p_steps = (p.transpose(0, 1) * first_scale).unbind(0)
+        w_first = (w_h * first_scale).t()
+        layers = [((w * (inner * outer)).t(), b * inner) for w, b in zip(weights[2::2], weights[3::2], strict=True)]
+        heads = ((weights[0] * outer).t(), weights[1]) if depth else None
+        acts = [new(w_h.shape[0])] + [new(w.shape[1]) for w, _ in layers] if depth else []
+        act_steps = [a.unbind(0) for a in acts]
+        out, feats, gates, y = new(4 * n), new(2 * n), new(n), new(n)
+        out_steps, feat_steps, gate_steps, y_steps = out.unbind(0), feats.unbind(0), gates.unbind(0), y.unbind(0)
+        t_a, t_b = out[..., 2 * n : 3 * n].unbind(0), out[..., 3 * n :].unbind(0)
+        ff1, ff2 = feats[..., :n].unbind(0), feats[..., n:].unbind(0)
+        pre_ff = out[..., : 2 * n].unbind(0)
+        dts = None if dt is None else dt.t().to(p.dtype).unsqueeze(-1).unbind(0)
+        h = h0
         for t in range(length):
-            z = torch.addmm(p[:, t], h, w_h.t())
             if depth:
-                a = act(z)
-                acts[0].append(a)
+                a = torch.addmm(p_steps[t], h, w_first, out=act_steps[0][t]).tanh_()
                 for i, (w, b) in enumerate(layers, start=1):
-                    a = act(torch.addmm(b, a, w.t()))
-                    acts[i].append(a)
-                z = torch.addmm(heads[1], a, heads[0].t())
-            f = torch.tanh(z[:, : 2 * n])
-            g = torch.sigmoid(z[:, 2 * n : 3 * n] + z[:, 3 * n :] if dt is None
-                              else torch.addcmul(z[:, 3 * n :], z[:, 2 * n : 3 * n], dt[:, t, None]))
-            new = torch.addcmul(f[:, :n], g, f[:, n:]) if mode == "no_gate" else torch.lerp(f[:, :n], f[:, n:], g)
+                    a = torch.addmm(b, a, w, out=act_steps[i][t]).tanh_()
+                torch.addmm(heads[1], a, heads[0], out=out_steps[t])
+            else:
+                torch.addmm(p_steps[t], h, w_first, out=out_steps[t])
+            torch.tanh(pre_ff[t], out=feat_steps[t])
+            if dts is None:
+                torch.add(t_a[t], t_b[t], out=gate_steps[t]).sigmoid_()
+            else:
+                torch.addcmul(t_b[t], t_a[t], dts[t], out=gate_steps[t]).sigmoid_()
+            if mode == "no_gate":
+                h = torch.addcmul(ff1[t], gate_steps[t], ff2[t], out=y_steps[t])
+            else:
+                h = torch.lerp(ff1[t], ff2[t], gate_steps[t], out=y_steps[t])
             if mask is not None:
-                new = torch.where(mask[:, t, None], new, h)
-            states.append(new)
-            feats.append(f)
-            gates.append(g)
-            h = new
-        y = torch.stack(states, dim=1)
-        ctx.save_for_backward(h0, y, torch.stack(feats), torch.stack(gates), w_h, *weights,
-                              *[torch.stack(a) for a in acts])
-        ctx.config = (dt, mask, mode, lecun, depth, len(weights))
-        return y
+                h = y_steps[t].copy_(torch.where(mask[:, t, None], h, y_steps[t - 1] if t else h0))
+        # d h_t / d (ff1, ff2, t_a, t_b) pre-activations, all steps at once, written in place into ``out``
+        one = p.new_ones(())
+        coef, f1, f2 = out, feats[..., :n], feats[..., n:]
+        c_ff1, c_ff2, c_ta, c_tb = coef.view(length, n_batch, 4, n).unbind(2)
+        torch.addcmul(one, f2, f2, value=-1.0, out=c_ff2).mul_(gates)  # g (1 - ff2^2)
+        torch.addcmul(one, f1, f1, value=-1.0, out=c_ff1)
+        if mode == "no_gate":  # h = ff1 + g ff2
+            torch.mul(f2, gates, out=c_tb)
+        else:  # h = ff1 + g (ff2 - ff1)
+            c_ff1.mul_(torch.sub(one, gates, out=c_ta))
+            torch.sub(f2, f1, out=c_tb).mul_(gates)
+        c_tb.mul_(torch.sub(one, gates, out=gates))  # d h / d t_b = (ff2 [- ff1]) g (1 - g)
+        if dt is None:
+            c_ta.copy_(c_tb)
+        else:
+            torch.mul(c_tb, dt.t().to(p.dtype).unsqueeze(-1), out=c_ta)
+        keep = None if mask is None else mask.t().to(p.dtype).unsqueeze(-1)  # (L, B, 1)
+        if keep is not None:
+            coef.mul_(keep)
+        ctx.save_for_backward(h0, y, coef, keep, w_h, *weights, *acts)
+        ctx.config = (inner, outer, depth, len(weights))
+        return y.transpose(0, 1)
 
     @staticmethod
     def backward(ctx, grad_y):
-        dt, mask, mode, lecun, depth, n_weights = ctx.config
-        h0, y, feats, gates, w_h, *rest = ctx.saved_tensors
+        inner, outer, depth, n_weights = ctx.config
+        h0, y, coef, keep, w_h, *rest = ctx.saved_tensors
         weights, acts = rest[:n_weights], rest[n_weights:]
-        heads = weights[:2] if depth else None
-        layers = [weights[i : i + 2] for i in range(2, len(weights), 2)]
-        n_batch, length, n = y.shape
-        prev = torch.cat([h0[:, None], y[:, :-1]], dim=1).transpose(0, 1)  # (L, B, N): the state before each step
-
-        def act_grad(a):  # d act / d z from the activation's output
-            if lecun:
-                return (LECUN_OUTER * LECUN_INNER) * (1.0 - (a / LECUN_OUTER) ** 2)
-            return 1.0 - a * a
-
-        d_out = torch.empty(length, n_batch, 4 * n, dtype=y.dtype, device=y.device)
-        d_z = [torch.empty_like(a) for a in acts]
+        length, n_batch, n = y.shape
+        # d act / d z of each backbone layer from its stored tanh, all steps at once; the per-step gradients
+        # then overwrite these buffers in place (d_z_i = act_grad_i * d_a_i); d_out = coef * dh
+        d_z = [torch.addcmul(u.new_ones(()), u, u, value=-1.0).mul_(inner * outer) for u in acts]
+        d_out = torch.empty_like(coef)
         d_first = d_z[0] if depth else d_out
-        dh = torch.zeros_like(h0)
+        coef_steps = coef.view(length, n_batch, 4, n).unbind(0)
+        d_out_steps = d_out.view(length, n_batch, 4, n).unbind(0)
+        grad_steps = grad_y.transpose(0, 1).contiguous().unbind(0)
+        keep_steps = None if keep is None else (1.0 - keep).unbind(0)
+        heads_w = weights[0] if depth else None
+        layer_ws = weights[2::2]
+        dh = grad_steps[-1].clone()
         for t in range(length - 1, -1, -1):
-            dh = dh + grad_y[:, t]
-            keep = None if mask is None else mask[:, t, None].to(dh.dtype)
-            dh_cell = dh if keep is None else dh * keep
-            f, g = feats[t], gates[t]
-            ff1, ff2 = f[:, :n], f[:, n:]
-            if mode == "no_gate":
-                d_ff1, d_ff2, d_g = dh_cell, dh_cell * g, dh_cell * ff2
-            else:
-                d_ff2 = dh_cell * g
-                d_ff1, d_g = dh_cell - d_ff2, dh_cell * (ff2 - ff1)
-            d_pre = d_g * g * (1.0 - g)
-            d_out[t, :, : 2 * n] = torch.cat([d_ff1, d_ff2], dim=1) * (1.0 - f * f)
-            d_out[t, :, 2 * n : 3 * n] = d_pre if dt is None else d_pre * dt[:, t, None]
-            d_out[t, :, 3 * n :] = d_pre
+            torch.mul(coef_steps[t], dh.unsqueeze(1), out=d_out_steps[t])
             if depth:
-                d_a = d_out[t] @ heads[0]
+                d_a = d_out[t] @ heads_w
                 for i in range(depth - 1, -1, -1):
-                    torch.mul(d_a, act_grad(acts[i][t]), out=d_z[i][t])
+                    d_z[i][t].mul_(d_a)
                     if i:
-                        d_a = d_z[i][t] @ layers[i - 1][0]
-            dh = d_first[t] @ w_h + (0.0 if keep is None else dh * (1.0 - keep))
+                        d_a = d_z[i][t] @ layer_ws[i - 1]
+            carry = None if keep_steps is None else dh * keep_steps[t]
+            dh = torch.mm(d_first[t], w_h) if t == 0 else torch.addmm(grad_steps[t - 1], d_first[t], w_h)
+            if carry is not None:
+                dh.add_(carry)
         flat = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731  (L * B, width)
         grads = []
         if depth:
-            grads += [flat(d_out).t() @ flat(acts[-1]), d_out.sum((0, 1))]
+            grads += [flat(d_out).t() @ (outer * flat(acts[-1])), d_out.sum((0, 1))]
             for i in range(1, depth):
-                grads += [flat(d_z[i]).t() @ flat(acts[i - 1]), d_z[i].sum((0, 1))]
-        grad_w_h = flat(d_first).t() @ flat(prev)
+                grads += [flat(d_z[i]).t() @ (outer * flat(acts[i - 1])), d_z[i].sum((0, 1))]
+        # the state before each step is h0, then y[:-1]
+        grad_w_h = torch.addmm(d_first[0].t() @ h0, flat(d_first[1:]).t(), flat(y[:-1]))
         return (d_first.transpose(0, 1), dh, None, None, grad_w_h, None, None, None, *grads)
