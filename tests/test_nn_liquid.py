@@ -281,3 +281,37 @@ def test_fused_cfc_loop_equals_autograd_loop(mode, backbone_layers, activation, 
         results.append([y.detach(), *grads])
     for a, b in zip(*results, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("wiring", ["dense", "ncp"])
+@pytest.mark.parametrize("extras", ["plain", "gaps_mask_h0"])
+@pytest.mark.parametrize("ode_unfolds", [1, 3])
+def test_fused_ltc_sequence_equals_autograd_loop(wiring, extras, ode_unfolds):
+    """The fused LTC solver's whole-sequence node with hand-written backward == the autograd step loop (float64),
+    values and the gradients of the inputs, every parameter and the initial state."""
+    torch.manual_seed(9)
+    units = 5 if wiring == "dense" else AutoNCP(7, 2, input_dim=M, seed=1)
+    layer = LTC(M, units, ode_unfolds=ode_unfolds).double()
+    x, dt = (v.double() for v in _inputs())
+    x.requires_grad_()
+    kw = {}
+    if extras != "plain":
+        mask = torch.ones(B, L, dtype=torch.bool)
+        mask[1, 4:], mask[2, 2] = False, False
+        h0 = torch.randn(B, layer.units, dtype=torch.float64, requires_grad=True)
+        kw = dict(dt=dt, mask=mask, h0=(h0,))
+    w = torch.randn(B, L, layer.d_out, dtype=torch.float64)
+    results = []
+    for fused in (True, False):
+        layer.use_fused = fused
+        layer.zero_grad()
+        x.grad = None
+        y, (last,) = layer(x, **kw)
+        ((y * w).sum() + last.square().sum()).backward()
+        grads = [x.grad.clone()] + [p.grad.clone() for p in layer.parameters()]
+        if kw:
+            grads.append(kw["h0"][0].grad.clone())
+            kw["h0"][0].grad = None
+        results.append([y.detach(), last.detach(), *grads])
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)

@@ -23,7 +23,8 @@ Solvers, per observation of elapsed time ``dt`` (the input held constant):
 
 The output is the first ``output_dim`` (motor) neurons, mapped affinely. Speed: the input mapping and the
 sensory sums depend on the input only and run for all steps at once; the positive, masked weights are
-computed once per sequence, not per step.
+computed once per sequence, not per step; without mixed memory the fused solver runs the whole sequence in
+one autograd node with a hand-written backward (:class:`_FusedLTCSequence`).
 """
 
 from __future__ import annotations
@@ -105,6 +106,20 @@ class LTC(RecurrentLayer):
         self.output_w = nn.Parameter(torch.ones(self.d_out)) if output_mapping else None
         self.output_b = nn.Parameter(torch.zeros(self.d_out)) if output_mapping == "affine" else None
         self.memory = LSTMMemory(input_size, N) if mixed_memory else None
+        #: Use the fused sequence solver where it applies (the autograd loop is its reference in the tests).
+        self.use_fused = True
+
+    def forward(self, x, dt=None, mask=None, h0=None):
+        """Run a whole sequence (see :meth:`RecurrentLayer.forward`); the fused solver without mixed memory
+        takes one autograd node with a hand-written backward (:class:`_FusedLTCSequence`)."""
+        if not (self.use_fused and self.solver == "fused" and self.memory is None):
+            return super().forward(x, dt=dt, mask=mask, h0=h0)
+        ctx = self.prepare()
+        v0 = self.initial_state(x.shape[0], x.device, x.dtype)[0] if h0 is None else h0[0]
+        v = _FusedLTCSequence.apply(self.project_inputs(x), v0, dt, mask, ctx["we"], ctx["w"], ctx["sigma"],
+                                    ctx["neg_sigma_mu"], ctx["cm"], ctx["gleak"], ctx["gleak"] * self.vleak,
+                                    self.ode_unfolds, self.epsilon)
+        return self.output((v,)), (v[:, -1],)
 
     def _map_inputs(self, x):
         if self.input_w is not None:
@@ -180,7 +195,8 @@ class LTC(RecurrentLayer):
         return torchdiffeq.odeint(func, v, span, method=self.solver, **self.solver_options)[-1]
 
     def output(self, state):
-        y = state[0][:, : self.d_out]
+        """Motor neurons of the state (..., units), mapped: (..., output_dim)."""
+        y = state[0][..., : self.d_out]
         if self.output_w is not None:
             y = y * self.output_w
         return y if self.output_b is None else y + self.output_b
@@ -200,3 +216,99 @@ class _RescaledField(nn.Module):
     def forward(self, s, v):
         ctx = self.layer.prepare() if self.ctx is None else self.ctx
         return self.dt * self.layer.vector_field(v, self.sensory, ctx)
+
+
+class _FusedLTCSequence(torch.autograd.Function):
+    """The fused LTC solver over a whole sequence with a hand-written backpropagation through time.
+
+    The synapse activations are held as (N_post, B, N_pre), so that the numerator and denominator sums of
+    every solver step are one batched GEMM against the stacked ``(W E, W)`` weights, and the backward's
+    activation gradient is one batched GEMM back. The forward keeps each solver step's potentials and
+    denominator (small, (B, N)); the backward recomputes the (N, B, N) activations from them (storing them
+    would cost ``L * ode_unfolds`` of those tensors) and accumulates the weight gradients in place. Pinned to
+    the autograd loop in the tests.
+
+    Inputs: sensory sums ``sens`` (B, L, 2N), ``v0`` (B, N), gaps ``dt`` (B, L) or None, ``mask`` (B, L) or
+    None, ``we`` and ``w`` (N_post, N_pre), ``sigma`` and ``neg_sigma_mu`` (N_post, N_pre), ``cm``, ``gleak``
+    and ``leak = gleak * vleak`` (N,), ``ode_unfolds``, ``epsilon``. Returns the potentials (B, L, N).
+    """
+
+    @staticmethod
+    def forward(ctx, sens, v0, dt, mask, we, w, sigma, neg_sigma_mu, cm, gleak, leak, unfolds, eps):
+        n_batch, length, _ = sens.shape
+        n = v0.shape[1]
+        weights = torch.stack([we, w], dim=-1)  # (N_post, N_pre, 2)
+        sig, nsm = sigma[:, None, :], neg_sigma_mu[:, None, :]
+        cm_t = _cm_steps(cm, dt, unfolds, length, sens.dtype)  # (L, B or 1, N): c / Delta
+        sens_t = sens.transpose(0, 1)
+        base_num = sens_t[..., :n] + leak  # (L, B, N)
+        base_den = sens_t[..., n:] + (cm_t + gleak + eps)
+        potentials = v0.new_empty(length, unfolds + 1, n_batch, n)  # every solver step's input, then its result
+        inv_den = v0.new_empty(length, unfolds, n_batch, n)
+        y = v0.new_empty(length, n_batch, n)
+        syn = v0.new_empty(n, n_batch, n)
+        v = v0
+        for t in range(length):
+            potentials[t, 0] = v
+            for k in range(unfolds):
+                torch.addcmul(nsm, sig, v, out=syn).sigmoid_()
+                sums = torch.bmm(syn, weights)  # (N_post, B, 2)
+                den = torch.add(base_den[t], sums[..., 1].t(), out=inv_den[t, k]).reciprocal_()
+                v = torch.addcmul(base_num[t], cm_t[t], v).add_(sums[..., 0].t()).mul_(den)
+                potentials[t, k + 1] = v
+            if mask is not None:
+                v = torch.where(mask[:, t, None], v, y[t - 1] if t else v0)
+            y[t] = v
+        ctx.save_for_backward(v0, dt, mask, weights, sigma, neg_sigma_mu, cm, potentials, inv_den, cm_t)
+        ctx.unfolds = unfolds
+        return y.transpose(0, 1)
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        v0, dt, mask, weights, sigma, neg_sigma_mu, cm, potentials, inv_den, cm_t = ctx.saved_tensors
+        unfolds = ctx.unfolds
+        length, _, n_batch, n = potentials.shape
+        sig, nsm = sigma[:, None, :], neg_sigma_mu[:, None, :]
+        weights_t = weights.transpose(1, 2).contiguous()  # (N_post, 2, N_pre)
+        grad_steps = grad_y.transpose(0, 1)
+        keep = None if mask is None else mask.t().to(v0.dtype)[..., None]  # (L, B, 1)
+        d_num, d_den = v0.new_zeros(length, n_batch, n), v0.new_zeros(length, n_batch, n)  # d base_num / base_den
+        d_cm_t = v0.new_zeros(length, n_batch, n)
+        d_weights = weights.new_zeros(n, 2, n)  # (N_post, 2, N_pre)
+        d_sigma, d_nsm = torch.zeros_like(sigma), torch.zeros_like(neg_sigma_mu)
+        syn, d_syn, tmp = (v0.new_empty(n, n_batch, n) for _ in range(3))
+        d_sums = v0.new_empty(n, n_batch, 2)
+        dv = torch.zeros_like(v0)
+        for t in range(length - 1, -1, -1):
+            dv = dv + grad_steps[t]
+            if keep is not None:  # v_t = keep * solver result + (1 - keep) * v_{t-1}
+                carry, dv = dv * (1.0 - keep[t]), dv * keep[t]
+            for k in range(unfolds - 1, -1, -1):
+                v, v_new, r = potentials[t, k], potentials[t, k + 1], inv_den[t, k]
+                g_num = dv * r  # d loss / d numerator
+                g_den = -g_num * v_new  # d loss / d denominator
+                d_num[t] += g_num
+                d_den[t] += g_den
+                d_cm_t[t] += g_num * v + g_den
+                d_sums[..., 0], d_sums[..., 1] = g_num.t(), g_den.t()
+                torch.addcmul(nsm, sig, v, out=syn).sigmoid_()
+                d_weights.baddbmm_(d_sums.transpose(1, 2), syn)
+                torch.bmm(d_sums, weights_t, out=d_syn)
+                d_syn.mul_(syn.addcmul_(syn, syn, value=-1.0))  # d loss / d pre-activation: s (1 - s)
+                d_nsm += d_syn.sum(1)
+                d_sigma += torch.mul(d_syn, v, out=tmp).sum(1)
+                dv = torch.mul(d_syn, sig, out=tmp).sum(0).addcmul_(g_num, cm_t[t])
+            if keep is not None:
+                dv = dv + carry
+        d_sens = torch.cat([d_num, d_den], dim=-1).transpose(0, 1)
+        d_cm = (d_cm_t * _cm_steps(torch.ones_like(cm), dt, unfolds, length, cm.dtype)).sum((0, 1))
+        d_we, d_w = d_weights.unbind(1)
+        return (d_sens, dv, None, None, d_we, d_w, d_sigma, d_nsm, d_cm, d_den.sum((0, 1)), d_num.sum((0, 1)),
+                None, None)
+
+
+def _cm_steps(cm, dt, unfolds, length, dtype):
+    """``c / Delta = c * ode_unfolds / dt`` per step: (L, B, N), or (L, 1, N) without gaps."""
+    if dt is None:
+        return (cm * unfolds).expand(length, 1, -1)
+    return cm * unfolds / dt.t().to(dtype)[..., None]
