@@ -151,11 +151,14 @@ def main():
                      f"``benchmarks/bench_liquid_speed.py``: forward+backward at B={sh['B']}, L={sh['L']}, {sh['M']} inputs, "
                      f"{sh['N']} units, one thread, each in a fresh process.\n\n" + _machine(ls["machine"]) + "\n")
         names = {"tsrnn_cfc": "tsrnn CfC", "ncps_cfc": "ncps CfC", "tsrnn_ltc": "tsrnn LTC (6 unfolds)",
-                 "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM", "lstm": "torch.nn.LSTM"}
+                 "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM", "lstm": "torch.nn.LSTM",
+                 "cfc_gemm_floor": "CfC's unavoidable GEMMs alone (floor)"}
         parts.append(_table(["model", "fwd+bwd ms"], [[names[k], f"{v * 1e3:.1f}"] for k, v in ls["seconds"].items()]))
         r = ls["ratios"]
         parts.append(f"\nncps / tsrnn: CfC {r['cfc_vs_ncps']:.2f}x, LTC {r['ltc_vs_ncps']:.2f}x; tsrnn CfC / LSTM "
-                     f"{r['cfc_over_lstm']:.1f}x.\n")
+                     f"{r['cfc_over_lstm']:.1f}x"
+                     + (f"; CfC / its GEMM floor: tsrnn {r['cfc_over_gemm_floor']:.1f}x, ncps "
+                        f"{r['ncps_cfc_over_gemm_floor']:.1f}x" if "cfc_over_gemm_floor" in r else "") + ".\n")
     digits, vowels_, irregular = _load("liquid_digits"), _load("liquid_vowels"), _load("liquid_irregular")
     if digits or vowels_:
         machine = (digits or vowels_)["machine"]
@@ -168,7 +171,7 @@ def main():
                 for fam, r in res["results"].items()]
         parts.append(_table(["dataset", "family", "test accuracy per seed", "fit s"], rows))
     if irregular:
-        parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 queries) or "
+        parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 tasks) or "
                      "test error rate (JapaneseVowels) of the same model fitted with times, without times and on "
                      "the interpolated regular grid.\n\n" + _machine(irregular["machine"]) + "\n")
         rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),

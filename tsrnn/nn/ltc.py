@@ -272,32 +272,35 @@ class _FusedLTCSequence(torch.autograd.Function):
         weights_t = weights.transpose(1, 2).contiguous()  # (N_post, 2, N_pre)
         grad_steps = grad_y.transpose(0, 1)
         keep = None if mask is None else mask.t().to(v0.dtype)[..., None]  # (L, B, 1)
-        d_num, d_den = v0.new_zeros(length, n_batch, n), v0.new_zeros(length, n_batch, n)  # d base_num / base_den
-        d_cm_t = v0.new_zeros(length, n_batch, n)
+        d_num, d_den = v0.new_empty(length, n_batch, n), v0.new_empty(length, n_batch, n)  # d base_num / base_den
+        d_cm_t = v0.new_empty(length, n_batch, n)
         d_weights = weights.new_zeros(n, 2, n)  # (N_post, 2, N_pre)
         d_sigma, d_nsm = torch.zeros_like(sigma), torch.zeros_like(neg_sigma_mu)
         syn, d_syn, tmp = (v0.new_empty(n, n_batch, n) for _ in range(3))
-        d_sums = v0.new_empty(n, n_batch, 2)
+        # per solver step, d loss / d (numerator, denominator) laid out (N_post, B, 2) for the batched GEMMs;
+        # g_num / g_den are (B, N) views into it
+        d_sums = v0.new_empty(unfolds, n, n_batch, 2)
+        g_num, g_den = d_sums[..., 0].transpose(1, 2).unbind(0), d_sums[..., 1].transpose(1, 2).unbind(0)
         dv = torch.zeros_like(v0)
         for t in range(length - 1, -1, -1):
             dv = dv + grad_steps[t]
             if keep is not None:  # v_t = keep * solver result + (1 - keep) * v_{t-1}
                 carry, dv = dv * (1.0 - keep[t]), dv * keep[t]
             for k in range(unfolds - 1, -1, -1):
-                v, v_new, r = potentials[t, k], potentials[t, k + 1], inv_den[t, k]
-                g_num = dv * r  # d loss / d numerator
-                g_den = -g_num * v_new  # d loss / d denominator
-                d_num[t] += g_num
-                d_den[t] += g_den
-                d_cm_t[t] += g_num * v + g_den
-                d_sums[..., 0], d_sums[..., 1] = g_num.t(), g_den.t()
+                v = potentials[t, k]
+                torch.mul(dv, inv_den[t, k], out=g_num[k])  # d loss / d numerator
+                torch.mul(g_num[k], potentials[t, k + 1], out=g_den[k]).neg_()  # d loss / d denominator
                 torch.addcmul(nsm, sig, v, out=syn).sigmoid_()
-                d_weights.baddbmm_(d_sums.transpose(1, 2), syn)
-                torch.bmm(d_sums, weights_t, out=d_syn)
+                d_weights.baddbmm_(d_sums[k].transpose(1, 2), syn)
+                torch.bmm(d_sums[k], weights_t, out=d_syn)
                 d_syn.mul_(syn.addcmul_(syn, syn, value=-1.0))  # d loss / d pre-activation: s (1 - s)
                 d_nsm += d_syn.sum(1)
                 d_sigma += torch.mul(d_syn, v, out=tmp).sum(1)
-                dv = torch.mul(d_syn, sig, out=tmp).sum(0).addcmul_(g_num, cm_t[t])
+                dv = torch.mul(d_syn, sig, out=tmp).sum(0).addcmul_(g_num[k], cm_t[t])
+            # the step's base terms and c / Delta enter every solver step
+            totals = d_sums.sum(0)
+            d_num[t], d_den[t] = totals[..., 0].t(), totals[..., 1].t()
+            d_cm_t[t] = (d_sums[..., 0] * potentials[t, :unfolds].transpose(1, 2)).sum(0).t() + d_den[t]
             if keep is not None:
                 dv = dv + carry
         d_sens = torch.cat([d_num, d_den], dim=-1).transpose(0, 1)
