@@ -9,14 +9,20 @@
 - :func:`make_mass_spring_damper`: panels of damped oscillators with per-series parameters (WARP's MSD task).
 - :func:`load_classification`: UCR/UEA sets that sktime bundles offline, in tsrnn's panel layout
   ``(n_samples, n_timepoints, n_channels)`` (or a list of arrays for unequal lengths).
-- :func:`etth1_irregular_queries`, :func:`irregular_classification`: irregularly sampled versions of those,
+- :func:`etth1_irregular_queries`, :func:`etth1_irregular_forecast`, :func:`irregular_classification`,
+  :func:`mass_spring_damper_irregular`: irregularly sampled versions of those,
   deterministic by seed, with the interpolation baseline on the regular grid.
 """
 
 from tsrnn.datasets.classification import CLASSIFICATION_SETS, load_classification
 from tsrnn.datasets.dynamical import SYSTEMS, make_lorenz96, make_trajectory
 from tsrnn.datasets.ett import ETT_SPLITS, ett_windows, load_etth1
-from tsrnn.datasets.irregular import etth1_irregular_queries, irregular_classification
+from tsrnn.datasets.irregular import (
+    etth1_irregular_forecast,
+    etth1_irregular_queries,
+    irregular_classification,
+    mass_spring_damper_irregular,
+)
 from tsrnn.datasets.ltsf import ltsf_evaluate, ltsf_fit, ltsf_windows
 from tsrnn.datasets.physical import make_mass_spring_damper
 
@@ -25,6 +31,7 @@ __all__ = [
     "ETT_SPLITS",
     "SYSTEMS",
     "ett_windows",
+    "etth1_irregular_forecast",
     "etth1_irregular_queries",
     "irregular_classification",
     "load_classification",
@@ -34,5 +41,6 @@ __all__ = [
     "ltsf_windows",
     "make_lorenz96",
     "make_mass_spring_damper",
+    "mass_spring_damper_irregular",
     "make_trajectory",
 ]

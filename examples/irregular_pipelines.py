@@ -1,10 +1,18 @@
 """Irregular-sampling pipelines on real data: the same model with times, without times, and on interpolated data.
 
-1. ETTh1 queries (regression): 96-hour windows of the 7 ETTh1 channels with 70% of the hours dropped at random
+1. ETTh1 forecast (regression): 96-hour windows of the 7 ETTh1 channels with 70% of the hours dropped at random
+   and 10% of the remaining values blanked; the model is asked for the high useful load (HUFL) 1 to 24 hours
+   after the window, the query being a last step with every value missing at its time. The interpolation
+   baseline gets the interpolated hourly grid up to the query hour (last values held) plus a channel flagging
+   the hours after the window, so its length tells the horizon.
+2. Oscillator forecast (regression, simulated control): damped mass-spring-damper trajectories observed at 30%
+   of their first 100 steps, asked for the position 1 to 50 steps later (grid baseline as in 1). Here the
+   elapsed time decides how far the oscillation has moved.
+3. ETTh1 queries (regression): 96-hour windows of the 7 ETTh1 channels with 70% of the hours dropped at random
    and 10% of the remaining values blanked (NaN); the model is asked for the high useful load (HUFL) at one
    dropped hour among the last 24, the query being a step with every value missing at its time. The
    interpolation baseline gets the interpolated hourly grid plus a channel flagging the query hour.
-2. JapaneseVowels (classification): half of every utterance's frames dropped at random, 10% of the values
+4. JapaneseVowels (classification): half of every utterance's frames dropped at random, 10% of the values
    blanked; times are the original frame indices.
 
 Each model is fitted three ways: with ``times``; on the same observations without times; and on the
@@ -16,7 +24,12 @@ observations linearly interpolated back onto the regular grid (no times needed).
 import argparse
 
 import numpy as np
-from tsrnn.datasets import etth1_irregular_queries, irregular_classification
+from tsrnn.datasets import (
+    etth1_irregular_forecast,
+    etth1_irregular_queries,
+    irregular_classification,
+    mass_spring_damper_irregular,
+)
 
 from tsrnn import CfCClassifier, CfCRegressor, LEMClassifier, LEMRegressor, LTCClassifier, LTCRegressor
 
@@ -36,11 +49,28 @@ def _fits(train, test):
             ("interpolated", train["X_grid"], None, test["X_grid"], None)]
 
 
+def etth1_forecast(model: str, smoke: bool = False, seed: int = 0) -> dict:
+    """Test MSE (scaled HUFL) of each way of fitting, forecasting 1-24 hours after the window."""
+    return _regression(lambda n, s: etth1_irregular_forecast("train", n, seed=s),
+                       lambda n, s: etth1_irregular_forecast("test", n, seed=s), model, smoke, seed)
+
+
+def oscillator_forecast(model: str, smoke: bool = False, seed: int = 0) -> dict:
+    """Test MSE (position) of each way of fitting, forecasting 1-50 steps after the observed window."""
+    return _regression(lambda n, s: mass_spring_damper_irregular(n, seed=s),
+                       lambda n, s: mass_spring_damper_irregular(n, seed=s), model, smoke, seed, n_train=2000)
+
+
 def etth1_queries(model: str, smoke: bool = False, seed: int = 0) -> dict:
-    """Test MSE (scaled OT) of each way of fitting."""
+    """Test MSE (scaled HUFL) of each way of fitting, imputing an hour among the window's last 24."""
+    return _regression(lambda n, s: etth1_irregular_queries("train", n, seed=s),
+                       lambda n, s: etth1_irregular_queries("test", n, seed=s), model, smoke, seed)
+
+
+def _regression(make_train, make_test, model, smoke, seed, n_train=3000):
     regressor, _, params = MODELS[model]
-    train = etth1_irregular_queries("train", 64 if smoke else 3000, seed=seed)
-    test = etth1_irregular_queries("test", 32 if smoke else 1000, seed=seed + 1000)
+    train = make_train(64 if smoke else n_train, seed)
+    test = make_test(32 if smoke else 1000, seed + 1000)
     out = {}
     for label, X, T, Xt, Tt in _fits(train, test):
         reg = regressor(**params, **dict(TRAINING, max_epochs=1 if smoke else TRAINING["max_epochs"]),
@@ -67,11 +97,13 @@ def japanese_vowels(model: str, smoke: bool = False, seed: int = 0) -> dict:
 def main(smoke: bool = False, models=("CfC", "LEM")) -> dict:
     results = {}
     for model in models:
-        for task, run, metric in (("ETTh1 queries", etth1_queries, "test MSE"),
+        for task, run, metric in (("ETTh1 forecast", etth1_forecast, "test MSE"),
+                                  ("oscillator forecast", oscillator_forecast, "test MSE"),
+                                  ("ETTh1 queries", etth1_queries, "test MSE"),
                                   ("JapaneseVowels", japanese_vowels, "test error")):
             r = run(model, smoke)
             results[f"{model} / {task}"] = r
-            print(f"{model:<4} {task:<15} {metric}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.items())
+            print(f"{model:<4} {task:<19} {metric}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.items())
                   + f"  (without / with times: {r['without times'] / max(r['with times'], 1e-12):.2f}x)", flush=True)
     return results
 

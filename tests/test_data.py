@@ -106,3 +106,27 @@ def test_irregular_datasets_are_deterministic_and_aligned():
     assert len(jv["X"]) == len(jv["y"]) == len(jv["X_grid"])
     with pytest.raises(ValueError, match="target"):
         etth1_irregular_queries("val", 2, target="XYZ")
+
+
+def test_irregular_forecast_datasets_are_deterministic_and_aligned():
+    from tsrnn.datasets import etth1_irregular_forecast, load_etth1, make_mass_spring_damper, mass_spring_damper_irregular
+
+    a, b = etth1_irregular_forecast("val", 6, seed=3), etth1_irregular_forecast("val", 6, seed=3)
+    assert all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a["X"], b["X"], strict=True))
+    val = load_etth1()["val"]
+    for x, t, g, q, s in zip(a["X"], a["times"], a["X_grid"], a["query"], a["start"], strict=True):
+        assert np.isnan(x[-1]).all() and t[-1] == q and 96 <= q < 120 and (t[:-1] < 96).all()
+        assert g.shape == (q + 1, 8) and g[:, -1].sum() == q + 1 - 96 and g[96:, -1].all()
+        observed = ~np.isnan(x[:-1])  # kept rows are the data rows at their hours
+        np.testing.assert_allclose(x[:-1][observed], val[s + t[:-1].astype(int)][observed])
+    np.testing.assert_allclose(a["y"], val[a["start"] + a["query"], 0])
+    logged = etth1_irregular_forecast("val", 20, seed=0, intervals=[3], keep=1.0)  # every 3 hours, ending at 95
+    assert all(np.array_equal(t[:-1], np.arange(95, -1, -3)[::-1]) for t in logged["times"])
+    with pytest.raises(ValueError, match="horizon"):
+        etth1_irregular_forecast("val", 2, horizon=0)
+    osc = mass_spring_damper_irregular(5, seed=2)
+    X, _ = make_mass_spring_damper(5, 150, random_state=2)
+    for i, (x, t, q) in enumerate(zip(osc["X"], osc["times"], osc["query"], strict=True)):
+        np.testing.assert_allclose(x[:-1, 0], X[i, t[:-1].astype(int), 0])
+        assert 100 <= q < 150 and t[-1] == q
+    np.testing.assert_allclose(osc["y"], X[np.arange(5), osc["query"], 0])
