@@ -3,11 +3,14 @@
 - Sequential 8x8 digits (scikit-learn): 64 steps, 1 channel, stratified 80/20 split. Issue target: LEM and
   CfC >= 0.95 test accuracy.
 - JapaneseVowels (UEA, bundled with sktime; unequal lengths 7-29, 12 channels). Issue target >= 0.95.
-- Irregular pipelines (``examples/irregular_pipelines.py``): ETTh1 queries and JapaneseVowels with dropped
-  frames, each model with times, without times and on interpolated data. Issue target: with times at least
-  1.5x lower error than without.
+- Irregular pipelines (``examples/irregular_pipelines.py``): ETTh1 forecast at an irregular horizon, a
+  simulated oscillator forecast, ETTh1 queries and JapaneseVowels with dropped frames, each model with times,
+  without times and on interpolated data. Issue target: with times at least 1.5x lower error than without.
+- Irregular baselines: what the times are worth on the two ETTh1 tasks for simple fixed predictors (no
+  training): predictors that may use only the order of the observations against ones that use their times.
 
-    python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular] [--families CfC,LEM,LTC] [--seeds 1]
+    python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular,baselines] [--families CfC,LEM,LTC]
+                                               [--seeds 1]
 
 Each part writes ``results/liquid_<part>.json`` (a run of some families keeps the other families' entries).
 """
@@ -23,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from _common import RESULTS, write
 from bench_conv_ssm_accuracy import sequential_digits
-from tsrnn.datasets import load_classification
+from tsrnn.datasets import etth1_irregular_forecast, etth1_irregular_queries, load_classification
 
 from tsrnn import CfCClassifier, LEMClassifier, LTCClassifier
 
@@ -69,6 +72,40 @@ def classification(make, configs, seeds, families):
     return out
 
 
+def irregular_baselines(n: int = 2000, seed: int = 1000) -> dict:
+    """Test MSE of fixed predictors of the scaled HUFL target on the ETTh1 test windows of the pipelines.
+
+    Queries (an hour inside the window): the mean of the two observed neighbours (order only) against linear
+    interpolation between them in time. Forecast (1-24 h after the window): the last observed value and the
+    window mean (order only) against the interpolated value 24 h before the query (needs the times).
+    """
+    out = {}
+    d = etth1_irregular_queries("test", n, seed=seed)
+    neighbours, interpolated = [], []
+    for x, t, q in zip(d["X"], d["times"], d["query"], strict=True):
+        at, v = int(np.flatnonzero(t == q)[0]), x[:, 0]
+        before = [i for i in range(at) if not np.isnan(v[i])][-1:]
+        after = [i for i in range(at + 1, len(v)) if not np.isnan(v[i])][:1]
+        idx = before + after
+        neighbours.append(np.mean(v[idx]))
+        interpolated.append(np.interp(q, t[idx], v[idx]))
+    mse = lambda p, y: float(np.mean((np.asarray(p) - y) ** 2))  # noqa: E731
+    out["ETTh1 queries"] = {"variance": float(np.var(d["y"])), "neighbour mean (order only)": mse(neighbours, d["y"]),
+                            "interpolation in time": mse(interpolated, d["y"])}
+    d = etth1_irregular_forecast("test", n, seed=seed)
+    last, mean, daily = [], [], []
+    for x, g, q in zip(d["X"], d["X_grid"], d["query"], strict=True):
+        v = x[:-1, 0][~np.isnan(x[:-1, 0])]
+        last.append(v[-1])
+        mean.append(v.mean())
+        daily.append(g[q - 24, 0])
+    out["ETTh1 forecast"] = {"variance": float(np.var(d["y"])), "last value (order only)": mse(last, d["y"]),
+                             "window mean (order only)": mse(mean, d["y"]), "value 24 h before (times)": mse(daily, d["y"])}
+    for task, r in out.items():
+        print(task, ", ".join(f"{k} {v:.3f}" for k, v in r.items()))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--part", default="digits,vowels,irregular")
@@ -81,8 +118,11 @@ def main():
             result = classification(sequential_digits, CONFIGS["digits"], seeds, families)
         elif part == "vowels":
             result = classification(vowels, CONFIGS["vowels"], seeds, families)
+        elif part == "baselines":
+            result = irregular_baselines()
         else:
             result = irregular_pipelines.main(models=tuple(families))
+        part = "irregular_baselines" if part == "baselines" else part
         path = RESULTS / f"liquid_{part}.json"
         if path.exists():  # a run of some families keeps the others' entries
             result = {**json.loads(path.read_text())["results"], **result}

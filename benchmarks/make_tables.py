@@ -177,6 +177,13 @@ def main():
         rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),
                  f"{v['without times'] / max(v['with times'], 1e-12):.2f}x"] for k, v in irregular["results"].items()]
         parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
+    baselines = _load("liquid_irregular_baselines")
+    if baselines:
+        parts.append("\nWhat the times are worth on the ETTh1 tasks for fixed predictors (no training; test MSE of the "
+                     "scaled HUFL target, ``--part baselines``): predictors that use only the order of the "
+                     "observations against ones that use their times.\n")
+        rows = [[task, name, f"{v:.3f}"] for task, r in baselines["results"].items() for name, v in r.items()]
+        parts.append(_table(["task", "predictor", "test MSE"], rows))
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
     for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table),
