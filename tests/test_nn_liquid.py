@@ -254,31 +254,34 @@ def test_stacked_backbone_and_bad_arguments():
 @pytest.mark.parametrize("backbone_layers", [0, 1, 2])
 @pytest.mark.parametrize("activation", ["lecun_tanh", "tanh"])
 @pytest.mark.parametrize("extras", ["plain", "gaps_mask_h0"])
-def test_fused_cfc_loop_equals_autograd_loop(mode, backbone_layers, activation, extras):
-    """The dense CfC's fused loop with hand-written backward == the step-by-step autograd loop (float64)."""
+@pytest.mark.parametrize("mixed_memory", [False, True])
+def test_fused_cfc_loop_equals_autograd_loop(mode, backbone_layers, activation, extras, mixed_memory):
+    """The dense CfC's fused loop with hand-written backward == the step-by-step autograd loop (float64): outputs,
+    last state and the gradients of inputs, every parameter and the initial state (with mixed memory, h and c)."""
     torch.manual_seed(8)
-    layer = CfC(M, 5, mode=mode, activation=activation, backbone_units=6, backbone_layers=backbone_layers).double()
+    layer = CfC(M, 5, mode=mode, activation=activation, backbone_units=6, backbone_layers=backbone_layers,
+                mixed_memory=mixed_memory).double()
     x, dt = (v.double() for v in _inputs())
     x.requires_grad_()
     kw = {}
     if extras != "plain":
         mask = torch.ones(B, L, dtype=torch.bool)
         mask[1, 4:], mask[2, 2] = False, False  # padding, and a masked step inside a series
-        h0 = torch.randn(B, 5, dtype=torch.float64, requires_grad=True)
-        kw = dict(dt=dt, mask=mask, h0=(h0,))
+        h0 = tuple(torch.randn(B, 5, dtype=torch.float64, requires_grad=True) for _ in range(1 + mixed_memory))
+        kw = dict(dt=dt, mask=mask, h0=h0)
     w = torch.randn(B, L, 5, dtype=torch.float64)
     results = []
     for fused in (True, False):
         layer.use_fused = fused
         layer.zero_grad()
         x.grad = None
-        y, (last,) = layer(x, **kw)
-        ((y * w).sum() + last.square().sum()).backward()
+        y, last = layer(x, **kw)
+        ((y * w).sum() + sum((s * (i + 1)).square().sum() for i, s in enumerate(last))).backward()
         grads = [x.grad.clone()] + [p.grad.clone() for p in layer.parameters()]
-        if kw:
-            grads.append(kw["h0"][0].grad.clone())
-            kw["h0"][0].grad = None
-        results.append([y.detach(), *grads])
+        for s in kw.get("h0", ()):
+            grads.append(s.grad.clone())
+            s.grad = None
+        results.append([y.detach(), *(s.detach() for s in last), *grads])
     for a, b in zip(*results, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 

@@ -172,21 +172,27 @@ class CfC(RecurrentLayer):
         return {"cells": [cell.prepare() for cell in self.cells]}
 
     def forward(self, x, dt=None, mask=None, h0=None):
-        """Run a whole sequence (see :meth:`RecurrentLayer.forward`); dense single-memory layers in the default
-        and no_gate modes take a fused loop with a hand-written backward (:class:`_DenseCfCSequence`)."""
+        """Run a whole sequence (see :meth:`RecurrentLayer.forward`); dense layers in the default and no_gate
+        modes (with or without mixed memory) take a fused loop with a hand-written backward
+        (:class:`_DenseCfCSequence`)."""
         cell = self.cells[0]
-        fused = (self.use_fused and self.wiring is None and self.memory is None and cell.mode != "pure"
+        fused = (self.use_fused and self.wiring is None and cell.mode != "pure"
                  and cell.activation in (lecun_tanh, torch.tanh)
                  and (len(cell.backbone) <= 1 or cell.backbone_dropout == 0.0 or not self.training))
         if not fused:
             return super().forward(x, dt=dt, mask=mask, h0=h0)
         ctx = cell.prepare()
-        h = self.initial_state(x.shape[0], x.device, x.dtype)[0] if h0 is None else h0[0]
+        state = self.initial_state(x.shape[0], x.device, x.dtype) if h0 is None else tuple(h0)
         layers = [t for layer in cell.backbone[1:] for t in (layer.weight, layer.bias)]
         heads = (ctx["heads"], cell.heads.bias) if len(cell.backbone) else ()
-        y = _DenseCfCSequence.apply(cell.project_inputs(x), h, dt, mask, ctx["recurrent"], cell.mode,
-                                    cell.activation is lecun_tanh, len(cell.backbone), *heads, *layers)
-        return y, (y[:, -1],)
+        memory = ((self.memory.project_inputs(x), state[1], self.memory.recurrent_map.weight) if self.memory is not None
+                  else (None, None, None))
+        out = _DenseCfCSequence.apply(cell.project_inputs(x), state[0], dt, mask, ctx["recurrent"], *memory, cell.mode,
+                                      cell.activation is lecun_tanh, len(cell.backbone), *heads, *layers)
+        if self.memory is not None:
+            y, c = out
+            return y, (y[:, -1], c)
+        return out, (out[:, -1],)
 
     def cell(self, p_t, state, dt_t, ctx):
         h = state[0]
@@ -216,23 +222,25 @@ class _DenseCfCSequence(torch.autograd.Function):
     """A dense CfC layer over a whole sequence with a hand-written backpropagation through time.
 
     The forward loop runs without an autograd graph, writing every step's activations into preallocated
-    (L, B, width) buffers (LeCun's tanh scalings folded into prescaled weights); after it, the derivative of
-    each step's new state with respect to its four head outputs is computed for all steps at once (``coef``,
-    (L, B, 4N)). The backward then costs per step one multiply, one GEMM and one multiply per backbone layer
-    and one GEMM into the previous state; every weight gradient is one GEMM over all ``B * L`` rows at the end.
-    Pinned to the autograd loop in the tests.
+    (L, B, width) buffers (LeCun's tanh scalings folded into prescaled weights); after it, the derivatives of
+    each step's new state with respect to its four head outputs (and, with mixed memory, the LSTM gates') are
+    computed for all steps at once. The backward then costs per step a few elementwise products, one GEMM per
+    layer and one GEMM into the previous state; every weight gradient is one GEMM over all ``B * L`` rows at the
+    end. Pinned to the autograd loop in the tests.
 
     Inputs: projected inputs ``p`` (B, L, P) (the first layer's input half, bias included), ``h0`` (B, N),
-    gaps ``dt`` (B, L) or None, ``mask`` (B, L) or None, the first layer's recurrent half ``W_h`` (P, N), the
-    mode, whether the activation is LeCun's tanh (else tanh), the backbone depth, then (with a backbone) the
-    heads' weight (4N, U) and bias and every further backbone layer's weight and bias. Returns the states
-    (B, L, N).
+    gaps ``dt`` (B, L) or None, ``mask`` (B, L) or None, the first layer's recurrent half ``W_h`` (P, N); with
+    mixed memory the LSTM's projected inputs ``p_mem`` (B, L, 4N) (bias included), ``c0`` (B, N) and recurrent
+    weight ``W_rec`` (4N, N), else three Nones; the mode, whether the activation is LeCun's tanh (else tanh),
+    the backbone depth, then (with a backbone) the heads' weight (4N, U) and bias and every further backbone
+    layer's weight and bias. Returns the states (B, L, N), and with mixed memory the last cell state (B, N).
     """
 
     @staticmethod
-    def forward(ctx, p, h0, dt, mask, w_h, mode, lecun, depth, *weights):
+    def forward(ctx, p, h0, dt, mask, w_h, p_mem, c0, w_rec, mode, lecun, depth, *weights):
         inner, outer = (LECUN_INNER, LECUN_OUTER) if lecun else (1.0, 1.0)
         length, (n_batch, n) = p.shape[1], h0.shape
+        memory = p_mem is not None
         new = lambda width: p.new_empty(length, n_batch, width)  # noqa: E731
         # forward weights with the activation's scalings folded in: layer i computes u_i = tanh(inner * z_i)
         # and the next layer reads outer * u_i
@@ -249,15 +257,33 @@ class _DenseCfCSequence(torch.autograd.Function):
         ff1, ff2 = feats[..., :n].unbind(0), feats[..., n:].unbind(0)
         pre_ff = out[..., : 2 * n].unbind(0)
         dts = None if dt is None else dt.t().to(p.dtype).unsqueeze(-1).unbind(0)
+        if memory:  # LSTM gates (input, input gate, forget gate, output gate), forget bias +1 folded in
+            mem_in = p_mem.transpose(0, 1).clone()
+            mem_in[..., 2 * n : 3 * n] += 1.0
+            mem_steps, w_rec_t = mem_in.unbind(0), w_rec.t()
+            lstm, cells, cell_tanh, h_mem = new(4 * n), new(n), new(n), new(n)
+            lstm_steps, cell_steps, tanh_steps, h_mem_steps = (lstm.unbind(0), cells.unbind(0), cell_tanh.unbind(0),
+                                                               h_mem.unbind(0))
+            g_in, g_ig, g_f, g_o = (lstm[..., k * n : (k + 1) * n].unbind(0) for k in range(4))
+            g_sig = lstm[..., n:].unbind(0)
+            c = c0
         h = h0
         for t in range(length):
+            if memory:
+                torch.addmm(mem_steps[t], h, w_rec_t, out=lstm_steps[t])
+                g_in[t].tanh_()
+                g_sig[t].sigmoid_()
+                c_new = torch.mul(c, g_f[t], out=cell_steps[t]).addcmul_(g_in[t], g_ig[t])
+                state = torch.mul(torch.tanh(c_new, out=tanh_steps[t]), g_o[t], out=h_mem_steps[t])
+            else:
+                state = h
             if depth:
-                a = torch.addmm(p_steps[t], h, w_first, out=act_steps[0][t]).tanh_()
+                a = torch.addmm(p_steps[t], state, w_first, out=act_steps[0][t]).tanh_()
                 for i, (w, b) in enumerate(layers, start=1):
                     a = torch.addmm(b, a, w, out=act_steps[i][t]).tanh_()
                 torch.addmm(heads[1], a, heads[0], out=out_steps[t])
             else:
-                torch.addmm(p_steps[t], h, w_first, out=out_steps[t])
+                torch.addmm(p_steps[t], state, w_first, out=out_steps[t])
             torch.tanh(pre_ff[t], out=feat_steps[t])
             if dts is None:
                 torch.add(t_a[t], t_b[t], out=gate_steps[t]).sigmoid_()
@@ -269,6 +295,10 @@ class _DenseCfCSequence(torch.autograd.Function):
                 h = torch.lerp(ff1[t], ff2[t], gate_steps[t], out=y_steps[t])
             if mask is not None:
                 h = y_steps[t].copy_(torch.where(mask[:, t, None], h, y_steps[t - 1] if t else h0))
+            if memory:
+                c = c_new if mask is None else torch.where(mask[:, t, None], c_new, cells[t - 1] if t else c0)
+                if mask is not None:
+                    cells[t] = c  # the carried cell state (the backward rebuilds c_new from the gates)
         # d h_t / d (ff1, ff2, t_a, t_b) pre-activations, all steps at once, written in place into ``out``
         one = p.new_ones(())
         coef, f1, f2 = out, feats[..., :n], feats[..., n:]
@@ -288,14 +318,28 @@ class _DenseCfCSequence(torch.autograd.Function):
         keep = None if mask is None else mask.t().to(p.dtype).unsqueeze(-1)  # (L, B, 1)
         if keep is not None:
             coef.mul_(keep)
-        ctx.save_for_backward(h0, y, coef, keep, w_h, *weights, *acts)
-        ctx.config = (inner, outer, depth, len(weights))
+        memory_saved = ()
+        if memory:
+            # LSTM derivatives, all steps: d c_new / d (input, input gate, forget gate) pre-activations, the
+            # output gate's, and d h_mem / d c_new
+            c_prev = torch.cat([c0[None], cells[:-1]])
+            ti, si, sf, so = lstm[..., :n], lstm[..., n : 2 * n], lstm[..., 2 * n : 3 * n], lstm[..., 3 * n :]
+            coef_mem = torch.cat([si * (1.0 - ti * ti), ti * si * (1.0 - si), c_prev * sf * (1.0 - sf)], dim=-1)
+            coef_out = cell_tanh * so * (1.0 - so)
+            coef_cell = so * (1.0 - cell_tanh * cell_tanh)
+            memory_saved = (h_mem, sf.contiguous(), coef_mem, coef_out, coef_cell, w_rec)
+        ctx.save_for_backward(h0, y, coef, keep, w_h, *memory_saved, *weights, *acts)
+        ctx.config = (inner, outer, depth, len(weights), memory)
+        if memory:
+            return y.transpose(0, 1), c
         return y.transpose(0, 1)
 
     @staticmethod
-    def backward(ctx, grad_y):
-        inner, outer, depth, n_weights = ctx.config
+    def backward(ctx, grad_y, grad_c=None):
+        inner, outer, depth, n_weights, memory = ctx.config
         h0, y, coef, keep, w_h, *rest = ctx.saved_tensors
+        if memory:
+            (h_mem, forget, coef_mem, coef_out, coef_cell, w_rec), rest = rest[:6], rest[6:]
         weights, acts = rest[:n_weights], rest[n_weights:]
         length, n_batch, n = y.shape
         # d act / d z of each backbone layer from its stored tanh, all steps at once; the per-step gradients
@@ -306,9 +350,15 @@ class _DenseCfCSequence(torch.autograd.Function):
         coef_steps = coef.view(length, n_batch, 4, n).unbind(0)
         d_out_steps = d_out.view(length, n_batch, 4, n).unbind(0)
         grad_steps = grad_y.transpose(0, 1).contiguous().unbind(0)
-        keep_steps = None if keep is None else (1.0 - keep).unbind(0)
+        keep_steps = None if keep is None else keep.unbind(0)
         heads_w = weights[0] if depth else None
         layer_ws = weights[2::2]
+        if memory:
+            d_lstm = torch.empty_like(coef)  # (L, B, 4N): d loss / d LSTM gate pre-activations
+            d_gates3 = d_lstm[..., : 3 * n].unflatten(-1, (3, n)).unbind(0)
+            d_gate_o = d_lstm[..., 3 * n :].unbind(0)
+            coef_mem_steps = coef_mem.unflatten(-1, (3, n)).unbind(0)
+            dc = torch.zeros_like(h0) if grad_c is None else grad_c.clone()
         dh = grad_steps[-1].clone()
         for t in range(length - 1, -1, -1):
             torch.mul(coef_steps[t], dh.unsqueeze(1), out=d_out_steps[t])
@@ -318,8 +368,19 @@ class _DenseCfCSequence(torch.autograd.Function):
                     d_z[i][t].mul_(d_a)
                     if i:
                         d_a = d_z[i][t] @ layer_ws[i - 1]
-            carry = None if keep_steps is None else dh * keep_steps[t]
-            dh = torch.mm(d_first[t], w_h) if t == 0 else torch.addmm(grad_steps[t - 1], d_first[t], w_h)
+            carry = None if keep_steps is None else dh * (1.0 - keep_steps[t])
+            if memory:
+                d_state = d_first[t] @ w_h  # d loss / d h_mem
+                dc_new = torch.addcmul(dc if keep_steps is None else dc * keep_steps[t], d_state, coef_cell[t])
+                torch.mul(coef_mem_steps[t], dc_new.unsqueeze(1), out=d_gates3[t])
+                torch.mul(d_state, coef_out[t], out=d_gate_o[t])
+                dc_prev = dc_new * forget[t]
+                dc = dc_prev if keep_steps is None else dc_prev.addcmul_(dc, 1.0 - keep_steps[t])
+                d_prev = d_lstm[t]
+                w_prev = w_rec
+            else:
+                d_prev, w_prev = d_first[t], w_h
+            dh = torch.mm(d_prev, w_prev) if t == 0 else torch.addmm(grad_steps[t - 1], d_prev, w_prev)
             if carry is not None:
                 dh.add_(carry)
         flat = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731  (L * B, width)
@@ -328,6 +389,12 @@ class _DenseCfCSequence(torch.autograd.Function):
             grads += [flat(d_out).t() @ (outer * flat(acts[-1])), d_out.sum((0, 1))]
             for i in range(1, depth):
                 grads += [flat(d_z[i]).t() @ (outer * flat(acts[i - 1])), d_z[i].sum((0, 1))]
-        # the state before each step is h0, then y[:-1]
-        grad_w_h = torch.addmm(d_first[0].t() @ h0, flat(d_first[1:]).t(), flat(y[:-1]))
-        return (d_first.transpose(0, 1), dh, None, None, grad_w_h, None, None, None, *grads)
+        # the state before each step is h0, then y[:-1]; the CfC update reads it (or, with memory, h_mem)
+        if memory:
+            grad_w_h = flat(d_first).t() @ flat(h_mem)
+            grad_w_rec = torch.addmm(d_lstm[0].t() @ h0, flat(d_lstm[1:]).t(), flat(y[:-1]))
+            mem_grads = (d_lstm.transpose(0, 1), dc, grad_w_rec)
+        else:
+            grad_w_h = torch.addmm(d_first[0].t() @ h0, flat(d_first[1:]).t(), flat(y[:-1]))
+            mem_grads = (None, None, None)
+        return (d_first.transpose(0, 1), dh, None, None, grad_w_h, *mem_grads, None, None, None, *grads)
