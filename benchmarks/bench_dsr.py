@@ -14,6 +14,11 @@ polynomial library of degree 2, fit on the noisy training data) and a 1000-unit 
 readout, one-step targets, closed-loop generation). Skipped with a note when not installed.
 
     python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--models shplrnn,alrnn,warp,sindy,esn,floor]
+                                   [--noise 0.05] [--seed 0] [--tag _name]
+
+``--noise`` raises the training trajectory's observation noise (the variant where the peers' assumptions break:
+SINDy differentiates the noisy data, the ESN is fitted to noisy one-step targets); ``--tag`` keeps such runs
+beside the protocol's.
 
 Writes ``results/dsr_lorenz63.json`` (entries of models not run this time are kept).
 """
@@ -34,8 +39,8 @@ from tsrnn.metrics import lyapunov_spectrum_flow, power_spectrum_distance, state
 DT, N = 0.01, 100_000
 
 
-def data():
-    train, stats = make_trajectory("lorenz63", N, dt=DT, noise=0.05, random_state=1, return_stats=True)
+def data(noise=0.05):
+    train, stats = make_trajectory("lorenz63", N, dt=DT, noise=noise, random_state=1, return_stats=True)
     test = make_trajectory("lorenz63", N, dt=DT, stats=stats, random_state=2)
     second = make_trajectory("lorenz63", N, dt=DT, stats=stats, random_state=3)
     return train, test, second, stats
@@ -121,9 +126,11 @@ def main():
     p.add_argument("--warp-width", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tag", default="", help="suffix of the result keys (several runs side by side)")
+    p.add_argument("--noise", type=float, default=0.05,
+                   help="observation noise of the training trajectory (std in z-units; the protocol's is 0.05)")
     args = p.parse_args()
     results = {}
-    train, test, second, stats = data()
+    train, test, second, stats = data(args.noise)
     truth = lyapunov_spectrum_flow(lorenz63_field, lorenz63_jacobian, test[0] * stats[1] + stats[0], dt=DT,
                                    n_steps=100_000)
     results["ground_truth"] = {"lyapunov_spectrum": truth.tolist()}
@@ -176,10 +183,10 @@ def main():
     for name, fn in (("sindy", run_sindy), ("esn", run_esn)):
         if name in todo:
             try:
-                results[name] = fn(train, test)
+                results[name + args.tag] = fn(train, test)
             except ImportError as err:
-                results[name] = {"skipped": f"not installed: {err}"}
-            print(name, results[name], flush=True)
+                results[name + args.tag] = {"skipped": f"not installed: {err}"}
+            print(name, results[name + args.tag], flush=True)
             save()
 
 
