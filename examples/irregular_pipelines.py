@@ -1,4 +1,5 @@
-"""Irregular-sampling pipelines on real data: the same model with times, without times, and on interpolated data.
+"""Irregular-sampling pipelines (real data and a simulated control): the same model with times, without times, and
+on interpolated data.
 
 1. ETTh1 forecast (regression): 96-hour windows of the 7 ETTh1 channels with 70% of the hours dropped at random
    and 10% of the remaining values blanked; the model is asked for the high useful load (HUFL) 1 to 24 hours
