@@ -256,7 +256,8 @@ class _DenseCfCSequence(torch.autograd.Function):
         t_a, t_b = out[..., 2 * n : 3 * n].unbind(0), out[..., 3 * n :].unbind(0)
         ff1, ff2 = feats[..., :n].unbind(0), feats[..., n:].unbind(0)
         pre_ff = out[..., : 2 * n].unbind(0)
-        dts = None if dt is None else dt.t().to(p.dtype).unsqueeze(-1).unbind(0)
+        gaps = None if dt is None else dt.t().to(p.dtype).unsqueeze(-1)  # (L, B, 1)
+        dts = None if dt is None else gaps.unbind(0)
         if memory:  # LSTM gates (input, input gate, forget gate, output gate), forget bias +1 folded in
             mem_in = p_mem.transpose(0, 1).clone()
             mem_in[..., 2 * n : 3 * n] += 1.0
@@ -314,7 +315,7 @@ class _DenseCfCSequence(torch.autograd.Function):
         if dt is None:
             c_ta.copy_(c_tb)
         else:
-            torch.mul(c_tb, dt.t().to(p.dtype).unsqueeze(-1), out=c_ta)
+            torch.mul(c_tb, gaps, out=c_ta)
         keep = None if mask is None else mask.t().to(p.dtype).unsqueeze(-1)  # (L, B, 1)
         if keep is not None:
             coef.mul_(keep)
