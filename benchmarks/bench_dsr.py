@@ -124,6 +124,8 @@ def main():
     p.add_argument("--epochs-alrnn", type=int, default=300)
     p.add_argument("--alrnn-forcing", default="sparse", choices=("sparse", "gtf"),
                    help="the paper's sparse teacher forcing (tau 16) or adaptive generalized teacher forcing")
+    p.add_argument("--alrnn-noise", type=float, default=0.0,
+                   help="Gaussian noise added to every AL-RNN training window (the AL-RNN paper's Lorenz setting: 0.05)")
     p.add_argument("--epochs-warp", type=int, default=100)
     p.add_argument("--warp-width", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
@@ -155,7 +157,7 @@ def main():
         save()
     if "alrnn" in todo:
         est = ALRNNReconstructor(n_latent=20, n_relu=2, forcing=args.alrnn_forcing, tau=16,
-                                 max_epochs=args.epochs_alrnn, random_state=args.seed)
+                                 noise=args.alrnn_noise, max_epochs=args.epochs_alrnn, random_state=args.seed)
         key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else 'aGTF'}{args.tag}"
         results[key], est = run_tsrnn(est, train, test)
         from tsrnn.nn.symbolic import all_regions, fixed_points, symbolic_sequence

@@ -19,6 +19,7 @@ from tsrnn.metrics import (
 from tsrnn.nn.plrnn import ALRNN, PLRNN, DendriticPLRNN, ShallowPLRNN
 from tsrnn.nn.symbolic import all_regions, find_cycles, fixed_points, symbolic_sequence, transition_graph
 from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows
+from tsrnn.training.forcing import forced_recurrence, forced_recurrence_ref, keep_factors
 
 # --- metrics -----------------------------------------------------------------------------------------------
 
@@ -182,6 +183,79 @@ def test_adaptive_alpha_from_jacobian_norms():
     with torch.no_grad():
         model.A.copy_(torch.tensor([0.5, 0.5]))
     assert AdaptiveGTF.estimate(model, states, bound="mean") == 0.0  # contracting: no forcing needed
+
+
+MAPS = {
+    "PLRNN": lambda: PLRNN(3, 6),
+    "dendPLRNN": lambda: DendriticPLRNN(3, 6, n_bases=4, clipped=False),
+    "dendPLRNN-clipped": lambda: DendriticPLRNN(3, 6, n_bases=4, clipped=True),
+    "shPLRNN": lambda: ShallowPLRNN(3, 4, hidden_dim=10, clipped=False),
+    "shPLRNN-clipped": lambda: ShallowPLRNN(3, 4, hidden_dim=10, clipped=True),
+    "ALRNN": lambda: ALRNN(3, 8, n_relu=2),
+}
+KEEPS = {"gtf": ("gtf", 0.3, 1), "sparse": ("sparse", 0.0, 4), "free": ("gtf", 0.0, 1)}
+
+
+@pytest.mark.parametrize("forcing", KEEPS)
+@pytest.mark.parametrize("kind", MAPS)
+def test_fused_forced_recurrence_equals_the_autograd_loop(kind, forcing):
+    torch.manual_seed(0)
+    model = MAPS[kind]().double()
+    with torch.no_grad():  # states on both sides of every ReLU, and a map that is not contracting
+        model.A.mul_(1.5)
+    x = torch.randn(5, 21, 3, dtype=torch.float64)
+    keep = keep_factors(20, *KEEPS[forcing])
+    weights = torch.randn(5, 20, model.n_latent, dtype=torch.float64)
+    results = []
+    for run in (forced_recurrence_ref, forced_recurrence):
+        model.zero_grad()
+        states, carried = run(model, model.init_state(x[:, 0]), x, keep)
+        (states * weights).sum().backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        results.append((states.detach(), carried, grads))
+    (s_ref, c_ref, g_ref), (s_fused, c_fused, g_fused) = results
+    torch.testing.assert_close(s_fused, s_ref)
+    torch.testing.assert_close(c_fused, c_ref)
+    assert set(g_fused) == set(g_ref) and "L" in g_ref  # L: the gradient into the initial state
+    for name in g_ref:
+        torch.testing.assert_close(g_fused[name], g_ref[name], msg=name)
+    if forcing == "sparse":  # forced steps carry the data
+        torch.testing.assert_close(c_fused[:, 4, :3], x[:, 4])
+
+
+def test_lightning_module_fused_and_reference_give_the_same_loss_and_gradients():
+    torch.manual_seed(0)
+    model = ALRNN(3, 10, 2)
+    x = torch.randn(4, 31, 3)
+    out = []
+    for fused in (False, True):
+        module = DSRLightningModule(model, forcing="gtf", alpha=0.2, fused=fused)
+        model.zero_grad()
+        preds, _ = module.teacher_forced(x)
+        loss = torch.mean((preds - x[:, 1:]) ** 2)
+        loss.backward()
+        out.append((loss.detach(), [p.grad.clone() for p in model.parameters()]))
+    torch.testing.assert_close(out[0][0], out[1][0])
+    for a, b in zip(out[0][1], out[1][1], strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("bound", ["product", "mean"])
+def test_adaptive_alpha_by_region_equals_every_state(bound):
+    torch.manual_seed(0)
+    model = ALRNN(3, 12, 2).double()
+    with torch.no_grad():
+        model.A.mul_(2.0)
+        model.W.normal_(0, 0.5)
+    states = torch.randn(6, 50, 12, dtype=torch.float64)  # 300 states, 4 regions: the per-region path
+    with torch.no_grad():
+        J = model.jacobian(states.reshape(-1, 12)).view(6, 50, 12, 12)
+        if bound == "product":
+            G = torch.exp(torch.log(torch.linalg.matrix_norm(J, ord=2)).mean(dim=1)).max()
+        else:
+            G = torch.linalg.matrix_norm(J.mean(dim=1), ord=2).max()
+    assert float(G) > 1
+    assert AdaptiveGTF.estimate(model, states, bound) == pytest.approx(1 - 1 / float(G), rel=1e-10)
 
 
 def test_random_windows_are_deterministic():

@@ -77,9 +77,51 @@ class PiecewiseLinearRNN(LatentMap):
         """One step of the map; (B, M) -> (B, M)."""
         raise NotImplementedError
 
+    def _W(self) -> torch.Tensor:
+        """The matrix ``W`` that multiplies ``Phi(z)``; (M, M)."""
+        return self.W
+
+    def slopes(self, z: torch.Tensor) -> torch.Tensor:
+        """Derivative of the nonlinearity ``Phi`` at each state, unit by unit; (..., M) -> (..., M).
+
+        The maps of the form ``A * z + W Phi(z) + h`` have the Jacobian ``diag(A) + W diag(slopes(z))``.
+        """
+        raise NotImplementedError
+
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         """Jacobian of the map at each state; (B, M) -> (B, M, M)."""
-        raise NotImplementedError
+        return torch.diag_embed(self.A.expand_as(z)) + self._W() * self.slopes(z)[..., None, :]
+
+    def step_fn(self):
+        """``(z, out) -> None``: one step of the map written into ``out`` (both (B, M)), without autograd; what
+        the fused teacher-forced recurrence (:mod:`tsrnn.training.forcing`) calls once per step."""
+        def step(z, out):
+            out.copy_(self(z))
+        return step
+
+    def backward_fn(self, carried: torch.Tensor, keep: torch.Tensor):
+        """Accumulator for the fused backward through ``T`` steps taken from the states ``carried``.
+
+        Parameters
+        ----------
+        carried : Tensor, shape (T, B, M)
+            The states the map was applied to.
+        keep : Tensor, shape (T, M)
+            Per-step factors applied to the resulting state gradient.
+
+        Returns
+        -------
+        callable ``(t, g, out) -> None``
+            ``out += keep[t] * (g^T J(carried[t]))`` for a gradient ``g`` (B, M) of the map's output at step
+            ``t`` (parameters detached).
+        """
+        A, W = self.A.detach(), self._W().detach()
+        slopes = (self.slopes(carried) * keep[:, None, :]).unbind(0)
+        a = (A * keep).unbind(0)
+
+        def accumulate(t, g, out):
+            out.addcmul_(g @ W, slopes[t]).addcmul_(g, a[t])
+        return accumulate
 
     def region(self, z: torch.Tensor) -> torch.Tensor:
         """Sign pattern (bool) of the ReLUs at each state, which fixes the linear subregion; (B, M) -> (B, K)."""
@@ -112,8 +154,8 @@ class PLRNN(PiecewiseLinearRNN):
     def forward(self, z):
         return self.A * z + F.relu(z) @ self._W().T + self.h
 
-    def jacobian(self, z):
-        return torch.diag_embed(self.A.expand_as(z)) + self._W() * (z > 0).to(z.dtype)[:, None, :]
+    def slopes(self, z):
+        return (z > 0).to(z.dtype)
 
     def region(self, z):
         return z > 0
@@ -147,15 +189,12 @@ class DendriticPLRNN(PLRNN):
         out = F.relu(z[..., None] - self.H) @ self.alpha
         return out - F.relu(z) * self.alpha.sum() if self.clipped else out
 
-    def _dphi(self, z):
+    def slopes(self, z):
         d = ((z[..., None] > self.H).to(z.dtype)) @ self.alpha
         return d - (z > 0).to(z.dtype) * self.alpha.sum() if self.clipped else d
 
     def forward(self, z):
         return self.A * z + self._phi(z) @ self._W().T + self.h
-
-    def jacobian(self, z):
-        return torch.diag_embed(self.A.expand_as(z)) + self._W() * self._dphi(z)[:, None, :]
 
     def region(self, z):
         parts = [z[..., None] > self.H] + ([(z > 0)[..., None]] if self.clipped else [])
@@ -202,9 +241,22 @@ class ShallowPLRNN(PiecewiseLinearRNN):
         s = (u + self.h2 > 0).to(u.dtype)
         return s - (u > 0).to(u.dtype) if self.clipped else s
 
+    def slopes(self, z):
+        """Slopes of the hidden ReLU layer (not of the units); (..., M) -> (..., hidden_dim)."""
+        return self._slopes(z @ self.W2.T)
+
     def jacobian(self, z):
-        s = self._slopes(z @ self.W2.T)
-        return torch.diag_embed(self.A.expand_as(z)) + (self.W1 * s[:, None, :]) @ self.W2
+        return torch.diag_embed(self.A.expand_as(z)) + (self.W1 * self.slopes(z)[:, None, :]) @ self.W2
+
+    def backward_fn(self, carried, keep):
+        A, W1 = self.A.detach(), self.W1.detach()
+        slopes = self.slopes(carried).unbind(0)
+        W2 = (self.W2.detach() * keep[:, None, :]).unbind(0)  # (T, hidden, M): keep folded into the columns
+        a = (A * keep).unbind(0)
+
+        def accumulate(t, g, out):
+            out.addmm_((g @ W1) * slopes[t], W2[t]).addcmul_(g, a[t])
+        return accumulate
 
     def region(self, z):
         u = z @ self.W2.T
@@ -250,8 +302,19 @@ class ALRNN(PiecewiseLinearRNN):
         ones = torch.ones(*bits.shape[:-1], self.n_latent - self.n_relu, dtype=self.A.dtype, device=bits.device)
         return torch.cat([ones, bits.to(self.A.dtype)], dim=-1)
 
-    def jacobian(self, z):
-        return torch.diag_embed(self.A.expand_as(z)) + self.W * self._diag(z[..., -self.n_relu :] > 0)[:, None, :]
+    def slopes(self, z):
+        return self._diag(z[..., -self.n_relu :] > 0)
+
+    def step_fn(self):
+        # A * z + W Phi*(z) + h = z (diag(A) + W^T) + h - min(z_P, 0) W_P^T, with z_P the last P units
+        P = self.n_relu
+        K = (torch.diag(self.A) + self.W.T).detach()
+        W_P = (-self.W[:, -P:].T).detach()
+        h = self.h.detach()
+
+        def step(z, out):
+            torch.addmm(h, z, K, out=out).addmm_(z[:, -P:].clamp(max=0.0), W_P)
+        return step
 
     def region(self, z):
         return z[..., -self.n_relu :] > 0
