@@ -187,7 +187,8 @@ def main():
     OUT.write_text("\n".join(parts))
     print("wrote", OUT)
     for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table),
-                       ("_dsr_table.rst", dsr_table), ("_warp_table.rst", warp_table)):
+                       ("_dsr_table.rst", dsr_table), ("_dsr_speed_table.rst", dsr_speed_table),
+                       ("_warp_table.rst", warp_table)):
         (OUT.parent / name).write_text(make())
         print("wrote", OUT.parent / name)
 
@@ -235,6 +236,21 @@ def dsr_table() -> str:
     return (_machine(res["machine"]) + f"\nGround-truth max Lyapunov exponent (vector field): {truth:.3f}.\n\n"
             + _table(["model", "D_stsp (30 bins)", "D_H (sigma 20)", "max Lyapunov (vs truth)", "fit s", "epochs"],
                      rows))
+
+
+def dsr_speed_table() -> str:
+    res = _load("dsr_speed")
+    if not res:
+        return "*(not run yet: benchmarks/bench_dsr_speed.py)*\n"
+    rows = [[name, f"{v['batch_loop_s'] * 1e3:.1f}", f"{v['batch_fused_s'] * 1e3:.1f}", f"{v['batch_speedup']:.1f}x",
+             f"{v['alpha_dense_s'] * 1e3:.1f}", f"{v['alpha_estimate_s'] * 1e3:.1f}", f"{v['epoch_s']:.2f}"]
+            for name, v in res["results"].items()]
+    return (_machine(res["machine"]) + "\n"
+            + _table(["model, forcing", "batch, autograd loop (ms)", "batch, fused (ms)", "speed-up",
+                      "alpha estimate, every state (ms)", "alpha estimate, used (ms)", "epoch through the estimator (s)"],
+                     rows)
+            + f"\nFor scale: the AL-RNN reference PyTorch tutorial, same shapes, {res['reference_tutorial_epoch_s']:.2f} s "
+              "per epoch (2000 epochs in 20:53 on unstated hardware).\n")
 
 
 def chimera_table() -> str:

@@ -1,4 +1,7 @@
-"""Run every benchmark, then regenerate the docs tables (``make bench``)."""
+"""Run the benchmarks that finish in minutes, then regenerate the docs tables (``make bench``).
+
+The long accuracy runs (``bench_liquid_accuracy.py``, ``bench_dsr.py``, ``bench_warp.py``) and the GPU kernels
+(``bench_kernels.py``) are run on their own; their results files are in ``results/`` all the same."""
 
 import subprocess
 import sys
@@ -6,7 +9,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_scan.py", "bench_s5_speed.py", "bench_ssm_speed.py", "bench_irregular.py", "bench_accuracy.py",
-           "bench_conv_ssm_accuracy.py", "bench_cyclenet.py", "bench_chimera.py"]
+           "bench_conv_ssm_accuracy.py", "bench_cyclenet.py", "bench_chimera.py", "bench_liquid_speed.py",
+           "bench_dsr_speed.py"]
 
 if __name__ == "__main__":
     for script in SCRIPTS:
