@@ -126,6 +126,8 @@ def main():
                    help="the paper's sparse teacher forcing (tau 16) or adaptive generalized teacher forcing")
     p.add_argument("--alrnn-noise", type=float, default=0.0,
                    help="Gaussian noise added to every AL-RNN training window (the AL-RNN paper's Lorenz setting: 0.05)")
+    p.add_argument("--alrnn-select", type=int, default=None,
+                   help="AL-RNN model selection on the training data every this many epochs (the AL-RNN paper's protocol)")
     p.add_argument("--epochs-warp", type=int, default=100)
     p.add_argument("--warp-width", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
@@ -157,9 +159,13 @@ def main():
         save()
     if "alrnn" in todo:
         est = ALRNNReconstructor(n_latent=20, n_relu=2, forcing=args.alrnn_forcing, tau=16,
-                                 noise=args.alrnn_noise, max_epochs=args.epochs_alrnn, random_state=args.seed)
+                                 noise=args.alrnn_noise, select_every=args.alrnn_select,
+                                 max_epochs=args.epochs_alrnn, random_state=args.seed)
         key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else 'aGTF'}{args.tag}"
         results[key], est = run_tsrnn(est, train, test)
+        if est.selection_:
+            results[key]["selected_epoch"] = est.selected_epoch_
+            results[key]["selection"] = est.selection_
         from tsrnn.nn.symbolic import all_regions, fixed_points, symbolic_sequence
 
         z = est.simulate(N, x0=test[0], return_latent=True)

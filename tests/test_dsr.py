@@ -1,6 +1,9 @@
 """Dynamical-systems reconstruction: metrics, ground-truth systems, PLRNN models, training, symbolic dynamics,
 reconstructors."""
 
+import copy
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -18,7 +21,7 @@ from tsrnn.metrics import (
 )
 from tsrnn.nn.plrnn import ALRNN, PLRNN, DendriticPLRNN, ShallowPLRNN
 from tsrnn.nn.symbolic import all_regions, find_cycles, fixed_points, symbolic_sequence, transition_graph
-from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows
+from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, SelectByDivergence
 from tsrnn.training.forcing import forced_recurrence, forced_recurrence_ref, keep_factors
 
 # --- metrics -----------------------------------------------------------------------------------------------
@@ -338,6 +341,43 @@ def test_reconstructor_contract(cls, params, lorenz, tmp_path):
     back = load(tmp_path / "m")
     np.testing.assert_allclose(back.simulate(40), est.simulate(40))
     assert len(est.history_) == 2
+
+
+def test_select_by_divergence_keeps_the_best_weights():
+    model = ALRNN(2, 3, 1)  # linear units rotating on a circle: the reference; a contracting rotation scores worse
+    angle = torch.tensor(0.3)
+    rotation = torch.stack([torch.stack([angle.cos(), -angle.sin()]), torch.stack([angle.sin(), angle.cos()])])
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.W[:2, :2] = rotation
+        reference = model.observe(model.simulate(model.init_state(torch.tensor([[1.0, 0.0]])), 600))[0].numpy()
+    good = copy.deepcopy(model.state_dict())
+    module, callback = DSRLightningModule(model), SelectByDivergence(reference, every=2)
+    trainer = SimpleNamespace(current_epoch=0, max_epochs=5)
+    for epoch in range(5):  # evaluated after epochs 2, 4 and 5 (the last); the exact map is in place at epoch 4
+        with torch.no_grad():
+            model.W[:2, :2] = rotation * (1.0 if epoch == 3 else 0.95)
+        trainer.current_epoch = epoch
+        callback.on_train_epoch_end(trainer, module)
+    assert [row["epoch"] for row in callback.scores] == [2, 4, 5]
+    scores = [row["state_space_divergence"] for row in callback.scores]
+    assert scores[1] == pytest.approx(0.0, abs=1e-12) and min(scores[0], scores[2]) > 1.0
+    assert callback.best_epoch == 4
+    torch.testing.assert_close(callback.best_state["W"], good["W"])
+
+
+def test_reconstructor_model_selection(lorenz, tmp_path):
+    est = ALRNNReconstructor(n_latent=6, forcing="sparse", tau=8, select_every=2,
+                             **{**FAST, "max_epochs": 5}).fit(lorenz)
+    assert [row["epoch"] for row in est.selection_] == [2, 4, 5]
+    scores = [row["state_space_divergence"] for row in est.selection_]
+    assert est.selected_epoch_ == est.selection_[int(np.argmin(scores))]["epoch"]
+    est.save(tmp_path / "m")
+    assert load(tmp_path / "m").selected_epoch_ == est.selected_epoch_
+    assert ALRNNReconstructor(n_latent=6, **FAST).fit(lorenz).selection_ is None
+    with pytest.raises(ValueError, match="select_every"):
+        ALRNNReconstructor(n_latent=6, select_every=0, **FAST).fit(lorenz)
 
 
 def test_reconstructor_bad_input(lorenz):

@@ -28,6 +28,7 @@ DSR_TRAINING_PARAMS = {
     "lr": 1e-3,
     "end_lr": 1e-5,
     "noise": 0.0,
+    "select_every": None,
     "device": "auto",
     "random_state": None,
     "verbose": 0,
@@ -53,6 +54,12 @@ lr, end_lr : float, default=1e-3, 1e-5
     RAdam learning rate, decayed exponentially per epoch to ``end_lr``.
 noise : float, default=0.0
     Gaussian noise added to every training window (a regularizer).
+select_every : int or None, default=None
+    Model selection on the training data (the AL-RNN paper's protocol): every ``select_every`` epochs and after
+    the last, free-run the model from the first training trajectory's first state for as many steps as that
+    trajectory has (at most 100,000), score the state-space divergence against it, and keep the weights with
+    the lowest score (``selection_`` lists the scores, ``selected_epoch_`` the winner). None keeps the last
+    epoch's weights.
 device : {"auto", "cpu", "cuda", "mps"}, default="auto"
 random_state : int or None, default=None
     Seeds initialization and window sampling; global RNGs are untouched.
@@ -89,6 +96,7 @@ class DSRReconstructor(BaseEstimator):
         _check_param("lr", self.lr, float, 0)
         _check_param("end_lr", self.end_lr, float, 0)
         _check_param("noise", self.noise, float, 0)
+        _check_param("select_every", self.select_every, int, 1, allow_none=True)
         _check_param("verbose", self.verbose, int, 0)
         if self.random_state is not None and not isinstance(self.random_state, (int, np.integer)):
             raise TypeError(f"random_state must be an int or None, got {self.random_state!r}")
@@ -143,7 +151,7 @@ class DSRReconstructor(BaseEstimator):
         """
         import torch
 
-        from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows
+        from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, SelectByDivergence
         from tsrnn.training.trainer import HistoryCallback, make_trainer, quiet, resolve_accelerator
 
         if times is not None:
@@ -172,11 +180,17 @@ class DSRReconstructor(BaseEstimator):
                                         alpha=1.0 if adaptive else (self.alpha or 0.0), lr=self.lr,
                                         end_lr=self.end_lr, max_epochs=self.max_epochs)
             history = HistoryCallback()
-            callbacks = [history] + ([AdaptiveGTF()] if adaptive else [])
+            selection = (SelectByDivergence(trajectories[0][:100_000], every=self.select_every)
+                         if self.select_every else None)
+            callbacks = [history] + ([AdaptiveGTF()] if adaptive else []) + ([selection] if selection else [])
             with quiet(self.verbose):
                 trainer = make_trainer(self.max_epochs, self.device, "32-true", self.verbose, callbacks,
                                        self.trainer_kwargs)
                 trainer.fit(module, loader)
+        if selection is not None:
+            model.load_state_dict(selection.best_state)
+        self.selection_ = selection.scores if selection is not None else None
+        self.selected_epoch_ = selection.best_epoch if selection is not None else None
         self.module_ = model.cpu().double().eval()
         self.alpha_ = module.alpha
         self.history_ = history.history
@@ -320,13 +334,15 @@ class DSRReconstructor(BaseEstimator):
 
     def _fitted_state(self):
         return {"n_features_in_": int(self.n_features_in_), "x0_": self.x0_.tolist(), "alpha_": self.alpha_,
-                "data_range_": list(self.data_range_), "history_": self.history_}
+                "data_range_": list(self.data_range_), "history_": self.history_, "selection_": self.selection_,
+                "selected_epoch_": self.selected_epoch_}
 
     def _restore_fitted_state(self, state):
         self.n_features_in_ = state["n_features_in_"]
         self.x0_ = np.asarray(state["x0_"])
         self.alpha_, self.data_range_, self.history_ = state["alpha_"], tuple(state["data_range_"]), state["history_"]
         self.n_epochs_trained_ = len(self.history_)
+        self.selection_, self.selected_epoch_ = state.get("selection_"), state.get("selected_epoch_")
 
     def _build_for_load(self):
         return self._build_model().double()

@@ -15,6 +15,7 @@ RAdam with an exponential decay of the learning rate per epoch from ``lr`` to ``
 
 from __future__ import annotations
 
+import copy
 import math
 
 import lightning as L
@@ -189,3 +190,51 @@ class AdaptiveGTF(L.Callback):
         a = pl_module.alpha
         pl_module.alpha = target if target > a else self.gamma * a + (1 - self.gamma) * target
         self.history.append(pl_module.alpha)
+
+
+class SelectByDivergence(L.Callback):
+    """Model selection on the training data (the AL-RNN paper's protocol): every ``every`` epochs and after the
+    last, free-run the model from the reference trajectory's first state for as many steps as it has and score
+    :func:`tsrnn.metrics.state_space_divergence` against it; keep the weights of the lowest score.
+
+    Parameters
+    ----------
+    reference : ndarray, shape (T, N)
+        A training trajectory (never test data: that would select on the test set).
+    every : int
+    n_bins : int
+        Bins per dimension of the divergence.
+
+    Attributes
+    ----------
+    scores : list of dict
+        ``{"epoch", "state_space_divergence"}`` per evaluation.
+    best_state : dict or None
+        The model's ``state_dict`` at the best evaluation.
+    best_epoch : int or None
+    """
+
+    def __init__(self, reference: np.ndarray, every: int = 25, n_bins: int = 30):
+        self.reference, self.every, self.n_bins = np.asarray(reference, dtype=np.float64), every, n_bins
+        self.scores: list[dict] = []
+        self.best_state: dict | None = None
+        self.best_epoch: int | None = None
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        """Score the current weights when the epoch is due (or the last one) and keep the best."""
+        from tsrnn.metrics import state_space_divergence
+
+        epoch = trainer.current_epoch + 1
+        if epoch % self.every and epoch != trainer.max_epochs:
+            return
+        model = pl_module.model
+        with torch.no_grad():
+            x0 = torch.as_tensor(self.reference[:1], dtype=pl_module.dtype, device=pl_module.device)
+            generated = model.observe(model.simulate(model.init_state(x0), len(self.reference)))[0]
+        score = state_space_divergence(self.reference, generated.double().cpu().numpy(), n_bins=self.n_bins)
+        score = score if np.isfinite(score) else math.inf
+        if self.best_state is None or score < min(row["state_space_divergence"] for row in self.scores):
+            self.best_state = copy.deepcopy(model.state_dict())
+            self.best_epoch = epoch
+        self.scores.append({"epoch": epoch, "state_space_divergence": score})
+
