@@ -441,7 +441,8 @@ class ALRNNReconstructor(DSRReconstructor):
     __doc__ = ("AL-RNN reconstructor: ``z' = A * z + W Phi*(z) + h`` with ReLU on the last ``n_relu`` units "
                "(Brenner et al., NeurIPS 2024); its 2^P linear subregions give a symbolic coding of the dynamics "
                "(:mod:`tsrnn.nn.symbolic`). The paper trains it with sparse teacher forcing (``forcing='sparse'``, "
-               "``tau=16`` for Lorenz-63)." + _SUMMARY + """\
+               "``tau=16``, ``noise=0.05``, 2000 epochs for Lorenz-63) and keeps the checkpoint with the lowest "
+               "state-space divergence on the training data (``select_every=25``)." + _SUMMARY + """\
 n_latent : int, default=20
     Latent dimensions ``M``.
 n_relu : int, default=2
