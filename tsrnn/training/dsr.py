@@ -81,7 +81,8 @@ class DSRLightningModule(L.LightningModule):
         Sets the decay rate.
     fused : bool
         Back-propagate through the forced recurrence by hand (:func:`tsrnn.training.forcing.forced_recurrence`)
-        rather than through an autograd step loop; same results, 3-4x faster on CPU.
+        rather than through an autograd step loop; same results, 2.7-6x faster per batch on CPU
+        (``benchmarks/bench_dsr_speed.py``).
     """
 
     def __init__(self, model, forcing: str = "gtf", tau: int = 16, alpha: float = 0.5, lr: float = 1e-3,
@@ -155,7 +156,7 @@ class AdaptiveGTF(L.Callback):
 
     @staticmethod
     def estimate(model, states: torch.Tensor, bound: str = "product") -> float:
-        """:math:`\alpha^*` from forced states (B, T, M).
+        """:math:`\\alpha^*` from forced states (B, T, M).
 
         For a piecewise-linear map with fewer linear subregions than states (an AL-RNN with P ReLUs has 2^P), the
         Jacobian, constant inside a subregion, is computed once per distinct region among the states and gathered.
@@ -237,4 +238,3 @@ class SelectByDivergence(L.Callback):
             self.best_state = copy.deepcopy(model.state_dict())
             self.best_epoch = epoch
         self.scores.append({"epoch": epoch, "state_space_divergence": score})
-
