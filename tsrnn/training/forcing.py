@@ -118,9 +118,10 @@ class _ForcedRecurrence(torch.autograd.Function):
         model, N = ctx.model, ctx.n_obs
         T, B, M = carried.shape
         keep = carried.new_ones(T, M)
-        keep[:, :N] = torch.as_tensor(ctx.keep, dtype=carried.dtype)[:, None]
+        keep[:, :N] = torch.as_tensor(ctx.keep, dtype=carried.dtype, device=carried.device)[:, None]
         accumulate = model.backward_fn(carried, keep)
-        G = grad_states.transpose(0, 1).contiguous()  # row t: d loss / d z_{t+1}, completed below
+        # row t: d loss / d z_{t+1}, completed in place below (a copy: never write into autograd's gradient)
+        G = grad_states.transpose(0, 1).clone(memory_format=torch.contiguous_format)
         rows = G.unbind(0)
         for t in range(T - 1, 0, -1):
             accumulate(t, rows[t], rows[t - 1])  # d loss / d z~_t, scaled into d loss / d z_t
