@@ -2,7 +2,8 @@
 
 Shapes of the Lorenz-63 protocol (batch of 16 windows of 200 steps, 50 batches per epoch), one torch thread:
 
-- ``batch``: one training step (forced forward, backward, RAdam step) with the fused recurrence
+- ``batch``: one training step (forced forward, backward, RAdam step; the GTF rows at a fixed alpha of 0.3)
+  with the fused recurrence
   (:func:`tsrnn.training.forcing.forced_recurrence`, the default) and with the autograd step loop
   (``DSRLightningModule(fused=False)``, what a plain PyTorch implementation does), median ms and ratio;
 - ``alpha_estimate``: the adaptive-GTF estimate over the batch's 3,200 forced states, Jacobian norms per linear
