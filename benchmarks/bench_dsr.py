@@ -14,11 +14,15 @@ polynomial library of degree 2, fit on the noisy training data) and a 1000-unit 
 readout, one-step targets, closed-loop generation). Skipped with a note when not installed.
 
     python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--models shplrnn,alrnn,warp,sindy,esn,floor]
-                                   [--noise 0.05] [--seed 0] [--tag _name]
+                                   [--noise 0.05] [--keep 1.0] [--seed 0] [--tag _name]
 
 ``--noise`` raises the training trajectory's observation noise (the variant where the peers' assumptions break:
-SINDy differentiates the noisy data, the ESN is fitted to noisy one-step targets); ``--tag`` keeps such runs
-beside the protocol's.
+SINDy differentiates the noisy data, the ESN is fitted to noisy one-step targets); ``--keep`` keeps only this
+fraction of the training observations, at random times (irregular sampling): the reconstructors get the
+samples with their ``times`` (placed on the dt grid, forced and scored where observed), SINDy differentiates
+the irregular samples with their times (pysindy's finite differences on a non-uniform grid), and the ESN, which
+needs a regular input series, is fitted to their linear interpolation onto the dt grid. ``--tag`` keeps such
+runs beside the protocol's.
 
 Writes ``results/dsr_lorenz63.json`` (entries of models not run this time are kept).
 """
@@ -34,6 +38,7 @@ from tsrnn.datasets import make_trajectory
 from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian
 
 from tsrnn import ALRNNReconstructor, ShallowPLRNNReconstructor, WARPReconstructor
+from tsrnn.data.irregular import to_regular_grid
 from tsrnn.metrics import lyapunov_spectrum_flow, power_spectrum_distance, state_space_divergence
 
 DT, N = 0.01, 100_000
@@ -51,9 +56,17 @@ def metrics(test, gen):
             "power_spectrum_distance": power_spectrum_distance(test, gen, sigma=20.0)}
 
 
-def run_tsrnn(est, train, test):
+def irregular(train, keep, seed=7):
+    """A random ``keep`` fraction of the training rows (the first always kept) and their times."""
+    rows = np.sort(np.random.default_rng(seed).choice(np.arange(1, len(train)), int(keep * len(train)) - 1,
+                                                        replace=False))
+    rows = np.concatenate([[0], rows])
+    return train[rows], rows * DT
+
+
+def run_tsrnn(est, train, test, times=None):
     t0 = time.perf_counter()
-    est.fit(train)
+    est.fit(train, times=times)
     seconds = time.perf_counter() - t0
     gen = est.simulate(N, x0=test[0])
     out = {**metrics(test, gen), "fit_seconds": seconds, "epochs": est.n_epochs_trained_,
@@ -63,12 +76,12 @@ def run_tsrnn(est, train, test):
     return out, est
 
 
-def run_sindy(train, test):
+def run_sindy(train, test, times=None):
     import pysindy as ps
 
     t0 = time.perf_counter()
     model = ps.SINDy(optimizer=ps.STLSQ(threshold=0.1), feature_library=ps.PolynomialLibrary(degree=2))
-    model.fit(train, t=DT)
+    model.fit(train, t=DT if times is None else times)
     seconds = time.perf_counter() - t0
     t = np.arange(N) * DT
     gen = model.simulate(test[0], t, integrator_kws={"method": "LSODA", "rtol": 1e-8, "atol": 1e-8})
@@ -97,10 +110,12 @@ def run_sindy(train, test):
     return out
 
 
-def run_esn(train, test, units=1000, seed=0):
+def run_esn(train, test, times=None, units=1000, seed=0):
     from reservoirpy.nodes import Reservoir, Ridge
 
     t0 = time.perf_counter()
+    if times is not None:  # the ESN needs a regular series: interpolate onto the dt grid
+        train = to_regular_grid([train], [times], np.arange(round(times[-1] / DT) + 1) * DT)[0]
     reservoir = Reservoir(units, lr=0.5, sr=0.9, input_scaling=0.5, seed=seed)
     readout = Ridge(ridge=1e-6)
     esn = reservoir >> readout
@@ -134,9 +149,16 @@ def main():
     p.add_argument("--tag", default="", help="suffix of the result keys (several runs side by side)")
     p.add_argument("--noise", type=float, default=0.05,
                    help="observation noise of the training trajectory (std in z-units; the protocol's is 0.05)")
+    p.add_argument("--keep", type=float, default=1.0,
+                   help="fraction of the training observations kept, at random times (irregular sampling)")
+    p.add_argument("--shplrnn-forcing", default="agtf", choices=("agtf", "sparse"),
+                   help="adaptive GTF, or sparse forcing at every observation (tau 1)")
     args = p.parse_args()
     results = {}
     train, test, second, stats = data(args.noise)
+    times = None
+    if args.keep < 1.0:
+        train, times = irregular(train, args.keep)
     truth = lyapunov_spectrum_flow(lorenz63_field, lorenz63_jacobian, test[0] * stats[1] + stats[0], dt=DT,
                                    n_steps=100_000)
     results["ground_truth"] = {"lyapunov_spectrum": truth.tolist()}
@@ -150,19 +172,20 @@ def main():
         print("floor", results["floor"], flush=True)
         save()
     if "shplrnn" in todo:
+        forcing = {"forcing": "sparse", "tau": 1} if args.shplrnn_forcing == "sparse" else {}
         est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=50, lr=5e-3, max_epochs=args.epochs_shplrnn,
-                                        random_state=args.seed)
-        key = f"shPLRNN_aGTF{args.tag}"
-        results[key], est = run_tsrnn(est, train, test)
+                                        dt=DT, random_state=args.seed, **forcing)
+        key = f"shPLRNN_{'STF' if forcing else 'aGTF'}{args.tag}"
+        results[key], est = run_tsrnn(est, train, test, times)
         results[key]["final_alpha"] = est.alpha_
         print("shPLRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     if "alrnn" in todo:
         est = ALRNNReconstructor(n_latent=20, n_relu=2, forcing=args.alrnn_forcing, tau=16,
                                  noise=args.alrnn_noise, select_every=args.alrnn_select,
-                                 max_epochs=args.epochs_alrnn, random_state=args.seed)
+                                 max_epochs=args.epochs_alrnn, dt=DT, random_state=args.seed)
         key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else 'aGTF'}{args.tag}"
-        results[key], est = run_tsrnn(est, train, test)
+        results[key], est = run_tsrnn(est, train, test, times)
         if est.selection_:
             results[key]["selected_epoch"] = est.selected_epoch_
             results[key]["selection"] = est.selection_
@@ -185,15 +208,15 @@ def main():
         save()
     if "warp" in todo:
         est = WARPReconstructor(root_width=args.warp_width, transition="diagonal", forcing="sparse", tau=16,
-                                max_epochs=args.epochs_warp, random_state=args.seed)
+                                max_epochs=args.epochs_warp, dt=DT, random_state=args.seed)
         key = f"WARP_STF{args.tag}"
-        results[key], est = run_tsrnn(est, train, test)
+        results[key], est = run_tsrnn(est, train, test, times)
         print("WARP", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     for name, fn in (("sindy", run_sindy), ("esn", run_esn)):
         if name in todo:
             try:
-                results[name + args.tag] = fn(train, test)
+                results[name + args.tag] = fn(train, test, times)
             except ImportError as err:
                 results[name + args.tag] = {"skipped": f"not installed: {err}"}
             print(name, results[name + args.tag], flush=True)

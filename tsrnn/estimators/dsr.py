@@ -29,6 +29,7 @@ DSR_TRAINING_PARAMS = {
     "end_lr": 1e-5,
     "noise": 0.0,
     "select_every": None,
+    "dt": None,
     "device": "auto",
     "random_state": None,
     "verbose": 0,
@@ -56,10 +57,14 @@ noise : float, default=0.0
     Gaussian noise added to every training window (a regularizer).
 select_every : int or None, default=None
     Model selection on the training data (the AL-RNN paper's protocol): every ``select_every`` epochs and after
-    the last, free-run the model from the first training trajectory's first state for as many steps as that
-    trajectory has (at most 100,000), score the state-space divergence against it, and keep the weights with
-    the lowest score (``selection_`` lists the scores, ``selected_epoch_`` the winner). None keeps the last
-    epoch's weights.
+    the last, free-run the model from the first training trajectory's first complete row for as many steps as
+    that trajectory has (at most 100,000), score the state-space divergence against it (rows with missing
+    values are not scored), and keep the weights with the lowest score (``selection_`` lists the scores,
+    ``selected_epoch_`` the winner). None keeps the last epoch's weights.
+dt : float or None, default=None
+    The map's time step in the units of ``fit``'s ``times``; needed only with ``times``: irregular observations
+    are placed on the grid ``times[0] + k dt`` (each at its nearest grid point, so within ``dt / 2``), NaN in
+    between, and the model is forced and scored only where observed.
 device : {"auto", "cpu", "cuda", "mps"}, default="auto"
 random_state : int or None, default=None
     Seeds initialization and window sampling; global RNGs are untouched.
@@ -74,8 +79,10 @@ METRICS = ("state_space_divergence", "power_spectrum_distance", "prediction_erro
 class DSRReconstructor(BaseEstimator):
     """Base of the reconstructors; subclasses set ``_model_params`` and ``_build_model``.
 
-    Data: one trajectory ``(T, N)`` or a list of them, observed on a regular time grid (these are
-    discrete-time maps), in the units they will be compared in (z-score first; the readout is the identity).
+    Data: one trajectory ``(T, N)`` or a list of them, on a regular time grid (these are discrete-time maps),
+    in the units they will be compared in (z-score first; the readout is the identity). Missing observations
+    are NaN (a row or single entries); irregularly timed observations come with ``times`` and are placed on the
+    grid of step ``dt``. Training forces and scores the model only where observed.
     """
 
     _model_params: dict = {}
@@ -85,6 +92,7 @@ class DSRReconstructor(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         tags.requires_fit = True
+        tags.input_tags.allow_nan = True  # missing observations in fit
         return tags
 
     # --- validation ---------------------------------------------------------------------------------
@@ -97,6 +105,9 @@ class DSRReconstructor(BaseEstimator):
         _check_param("end_lr", self.end_lr, float, 0)
         _check_param("noise", self.noise, float, 0)
         _check_param("select_every", self.select_every, int, 1, allow_none=True)
+        _check_param("dt", self.dt, float, 0, allow_none=True)
+        if self.dt == 0:
+            raise ValueError("dt must be > 0, got 0")
         _check_param("verbose", self.verbose, int, 0)
         if self.random_state is not None and not isinstance(self.random_state, (int, np.integer)):
             raise TypeError(f"random_state must be an int or None, got {self.random_state!r}")
@@ -114,7 +125,7 @@ class DSRReconstructor(BaseEstimator):
             raise ValueError(f"n_latent ({self.n_latent}) must be >= the data's dimensions ({n_features})")
 
     @staticmethod
-    def _trajectories(X, name="X", n_dims=None):
+    def _trajectories(X, name="X", n_dims=None, allow_nan=False):
         from sklearn.utils import check_array
 
         items = list(X) if isinstance(X, list) else [X]
@@ -126,12 +137,37 @@ class DSRReconstructor(BaseEstimator):
             x = np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x, dtype=np.float64)
             if x.ndim == 1:
                 x = x[:, None]
-            out.append(check_array(x, dtype=np.float64, input_name=label, ensure_min_samples=2))
+            out.append(check_array(x, dtype=np.float64, input_name=label, ensure_min_samples=2,
+                                   ensure_all_finite="allow-nan" if allow_nan else True))
         dims = {x.shape[1] for x in out}
         if len(dims) != 1:
             raise ValueError(f"{name}: every trajectory must have the same number of dimensions, got {sorted(dims)}")
         if n_dims is not None and dims != {n_dims}:
             raise ValueError(f"{name} has {dims.pop()} dimensions, but the reconstructor was fitted with {n_dims}")
+        return out
+
+    def _on_grid(self, trajectories, times):
+        """Place irregularly timed trajectories on the grid of step ``dt`` (NaN where nothing was observed)."""
+        from tsrnn.data.irregular import place_on_grid
+
+        if self.dt is None:
+            raise ValueError(f"{type(self).__name__} needs dt (the map's time step) to use times: the models are "
+                             "discrete-time maps, and irregular observations are placed on the grid of step dt")
+        rows = list(times) if isinstance(times, list) else [times]
+        if len(rows) != len(trajectories):
+            raise ValueError(f"times must give one array per trajectory: got {len(rows)} for {len(trajectories)}")
+        out = []
+        for i, (t, x) in enumerate(zip(rows, trajectories, strict=True)):
+            name = "times" if len(rows) == 1 else f"times[{i}]"
+            t = np.asarray(t, dtype=np.float64)
+            if t.shape != (len(x),):
+                raise ValueError(f"{name} must have shape ({len(x)},) like its trajectory, got {t.shape}")
+            if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+                raise ValueError(f"{name} must be finite and strictly increasing")
+            try:
+                out.append(place_on_grid(x, t, t[0], self.dt)[0])
+            except ValueError as err:
+                raise ValueError(f"{name}: {err}; use a smaller dt") from None
         return out
 
     # --- fitting --------------------------------------------------------------------------------------
@@ -141,9 +177,11 @@ class DSRReconstructor(BaseEstimator):
         Parameters
         ----------
         X : array-like (T, N) or list of them
+            NaN marks missing observations (not forced, not scored); every trajectory used for training needs a
+            fully observed row followed by ``seq_len`` more rows.
         y : ignored
-        times : None
-            Not supported: the models are discrete-time maps; a ``ValueError`` says so when given.
+        times : array-like (T,) or list of them, optional
+            Observation times of irregularly sampled trajectories; requires ``dt``.
 
         Returns
         -------
@@ -154,19 +192,23 @@ class DSRReconstructor(BaseEstimator):
         from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, SelectByDivergence
         from tsrnn.training.trainer import HistoryCallback, make_trainer, quiet, resolve_accelerator
 
-        if times is not None:
-            raise ValueError(f"{type(self).__name__} cannot use times: the PLRNN family are discrete-time maps; "
-                             "resample the trajectory to a regular grid first")
         self._validate()
-        trajectories = self._trajectories(X)
+        trajectories = self._trajectories(X, allow_nan=True)
+        if times is not None:
+            trajectories = self._on_grid(trajectories, times)
         self.n_features_in_ = trajectories[0].shape[1]
         self._validate_latent(self.n_features_in_)
         too_short = [len(x) for x in trajectories if len(x) <= self.seq_len]
         if too_short:
             raise ValueError(f"X has a trajectory of {too_short[0]} steps, not more than seq_len = {self.seq_len}")
-        self.x0_ = trajectories[0][0].copy()
+        complete = [np.isfinite(x).all(axis=1) for x in trajectories]
+        if not any(c[: len(c) - self.seq_len].any() for c in complete):
+            raise ValueError(f"X has no fully observed row followed by seq_len = {self.seq_len} more rows: training "
+                             "windows start at fully observed rows")
+        first = next(i for i, c in enumerate(complete) if c.any())  # the default start: its first complete row
+        self.x0_ = trajectories[first][np.argmax(complete[first])].copy()
         all_x = np.concatenate(trajectories)
-        self.data_range_ = (float(all_x.min()), float(all_x.max()))
+        self.data_range_ = (float(np.nanmin(all_x)), float(np.nanmax(all_x)))
         seed = seed_from(self.random_state)
         cuda = resolve_accelerator(self.device) == "gpu"
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
@@ -180,7 +222,7 @@ class DSRReconstructor(BaseEstimator):
                                         alpha=1.0 if adaptive else (self.alpha or 0.0), lr=self.lr,
                                         end_lr=self.end_lr, max_epochs=self.max_epochs)
             history = HistoryCallback()
-            selection = (SelectByDivergence(trajectories[0][:100_000], every=self.select_every)
+            selection = (SelectByDivergence(trajectories[first][:100_000], every=self.select_every)
                          if self.select_every else None)
             callbacks = [history] + ([AdaptiveGTF()] if adaptive else []) + ([selection] if selection else [])
             with quiet(self.verbose):
@@ -219,7 +261,7 @@ class DSRReconstructor(BaseEstimator):
         n_steps : int
             Length of the returned trajectory (its first row is ``x0``'s state read out).
         x0 : array-like, shape (N,) or (k, N), optional
-            Initial observation(s); default: the first observation of the training data.
+            Initial observation(s); default: the first fully observed row of the training data.
         return_latent : bool
             Return the latent states ``(.., n_steps, M)`` instead of the observations.
 

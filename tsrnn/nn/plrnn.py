@@ -106,8 +106,8 @@ class PiecewiseLinearRNN(LatentMap):
         ----------
         carried : Tensor, shape (T, B, M)
             The states the map was applied to.
-        keep : Tensor, shape (T, M)
-            Per-step factors applied to the resulting state gradient.
+        keep : Tensor, shape (T, 1, M) or (T, B, M)
+            Per-step (and per-sample) factors applied to the resulting state gradient.
 
         Returns
         -------
@@ -116,7 +116,7 @@ class PiecewiseLinearRNN(LatentMap):
             ``t`` (parameters detached).
         """
         A, W = self.A.detach(), self._W().detach()
-        slopes = (self.slopes(carried) * keep[:, None, :]).unbind(0)
+        slopes = (self.slopes(carried) * keep).unbind(0)
         a = (A * keep).unbind(0)
 
         def accumulate(t, g, out):
@@ -250,12 +250,11 @@ class ShallowPLRNN(PiecewiseLinearRNN):
 
     def backward_fn(self, carried, keep):
         A, W1 = self.A.detach(), self.W1.detach()
-        slopes = self.slopes(carried).unbind(0)
-        W2 = (self.W2.detach() * keep[:, None, :]).unbind(0)  # (T, hidden, M): keep folded into the columns
+        W2, slopes, keeps = self.W2.detach(), self.slopes(carried).unbind(0), keep.unbind(0)
         a = (A * keep).unbind(0)
 
         def accumulate(t, g, out):
-            out.addmm_((g @ W1) * slopes[t], W2[t]).addcmul_(g, a[t])
+            out.addcmul_(((g @ W1) * slopes[t]) @ W2, keeps[t]).addcmul_(g, a[t])
         return accumulate
 
     def region(self, z):

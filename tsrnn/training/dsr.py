@@ -10,6 +10,10 @@ loss is the MSE of the readout of :math:`z_t` (before forcing) against :math:`x_
   :math:`\tilde z_{t,:N} = (1 - \alpha) z_{t,:N} + \alpha x_t`, the other units pass through. ``alpha`` is
   fixed, or adapted by the :class:`AdaptiveGTF` callback.
 
+Missing observations (NaN in the windows, e.g. irregular samples placed on the map's time grid) are neither
+forced nor scored: a unit is forced only where it was observed, and the loss is the mean over observed entries.
+Windows start at fully observed rows (the initial state is built from them).
+
 RAdam with an exponential decay of the learning rate per epoch from ``lr`` to ``end_lr``.
 """
 
@@ -31,6 +35,8 @@ FORCINGS = ("gtf", "sparse")
 class RandomWindows(Dataset):
     """``n_samples`` windows of ``seq_len + 1`` steps drawn uniformly with replacement from trajectories.
 
+    A window starts at a fully observed row; other rows may hold NaN (missing observations).
+
     Parameters
     ----------
     trajectories : list of ndarray, each (T_i, N)
@@ -45,11 +51,13 @@ class RandomWindows(Dataset):
 
     def __init__(self, trajectories, seq_len: int, n_samples: int, noise: float = 0.0, seed: int = 0):
         self.data = [torch.as_tensor(t, dtype=torch.float32) for t in trajectories]
-        lengths = np.array([len(t) - seq_len for t in trajectories])
-        if np.any(lengths < 1):
-            raise ValueError(f"every trajectory needs more than seq_len = {seq_len} steps")
+        self.starts = [np.flatnonzero(np.isfinite(np.asarray(t)[: len(t) - seq_len]).all(axis=1))
+                       for t in trajectories]
+        counts = np.array([len(s) for s in self.starts])
+        if counts.sum() == 0:
+            raise ValueError(f"no trajectory has a fully observed row followed by seq_len = {seq_len} more steps")
         self.seq_len, self.n_samples, self.noise = seq_len, n_samples, noise
-        self.weights = lengths / lengths.sum()
+        self.weights = counts / counts.sum()
         self.rng = np.random.default_rng(seed)
 
     def __len__(self):
@@ -57,7 +65,7 @@ class RandomWindows(Dataset):
 
     def __getitem__(self, i):
         k = int(self.rng.choice(len(self.data), p=self.weights))
-        s = int(self.rng.integers(len(self.data[k]) - self.seq_len))
+        s = int(self.starts[k][self.rng.integers(len(self.starts[k]))])
         x = self.data[k][s : s + self.seq_len + 1]
         if self.noise:
             x = x + self.noise * torch.as_tensor(self.rng.standard_normal(x.shape), dtype=x.dtype)
@@ -93,9 +101,10 @@ class DSRLightningModule(L.LightningModule):
         self.model, self.forcing, self.tau, self.alpha = model, forcing, tau, float(alpha)
         self.lr, self.end_lr, self.max_epochs, self.fused = lr, end_lr, max_epochs, fused
         self.forced_states: torch.Tensor | None = None
+        self.forced_fraction: torch.Tensor | None = None  # per window, with missing observations
 
-    def teacher_forced(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the forced recurrence on windows ``x`` (B, T+1, N).
+    def teacher_forced(self, x: torch.Tensor, observed: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the forced recurrence on windows ``x`` (B, T+1, N), observed where ``observed`` (default: all).
 
         Returns
         -------
@@ -107,13 +116,21 @@ class DSRLightningModule(L.LightningModule):
         """
         keep = keep_factors(x.shape[1] - 1, self.forcing, self.alpha, self.tau)
         run = forced_recurrence if self.fused else forced_recurrence_ref
-        states, carried = run(self.model, self.model.init_state(x[:, 0]), x, keep)
+        states, carried = run(self.model, self.model.init_state(x[:, 0]), x, keep, observed)
         return self.model.observe(states), carried
 
     def training_step(self, batch, batch_idx):
-        """MSE of the forced predictions on a batch of windows (B, T+1, N)."""
-        preds, self.forced_states = self.teacher_forced(batch)
-        loss = torch.mean((preds - batch[:, 1:]) ** 2)
+        """MSE of the forced predictions on a batch of windows (B, T+1, N), over the observed entries."""
+        observed = torch.isfinite(batch)
+        if bool(observed.all()):
+            preds, self.forced_states = self.teacher_forced(batch)
+            loss = torch.mean((preds - batch[:, 1:]) ** 2)
+            self.forced_fraction = None
+        else:
+            preds, self.forced_states = self.teacher_forced(batch, observed)
+            self.forced_fraction = observed[:, 1:-1].flatten(1).float().mean(dim=1)
+            target = observed[:, 1:]
+            loss = torch.sum(torch.where(target, preds - batch[:, 1:], 0.0) ** 2) / target.sum().clamp_min(1)
         self._epoch_losses.append(loss.detach())
         if batch_idx == self.trainer.num_training_batches - 1:  # log once per epoch: a per-batch ``self.log``
             # costs as much as a forced batch of these small maps
@@ -140,6 +157,8 @@ class AdaptiveGTF(L.Callback):
     spectral norm of the time-averaged Jacobian (``bound="mean"``). Then :math:`\alpha \leftarrow \alpha^*` if
     :math:`\alpha^*` is larger, else :math:`\alpha \leftarrow \gamma\alpha + (1 - \gamma)\alpha^*`. With
     :math:`\alpha \ge 1 - 1/G` the forced Jacobian products :math:`\prod_t (1-\alpha) J_t` cannot grow.
+    With missing observations a window is forced only at a fraction :math:`f` of its entries, and the bound
+    becomes :math:`\alpha^* = 1 - G^{-1/f}` (the contraction :math:`(1-\alpha)^{fT}` must offset :math:`G^T`).
 
     Parameters
     ----------
@@ -155,8 +174,10 @@ class AdaptiveGTF(L.Callback):
         self.history: list[float] = []
 
     @staticmethod
-    def estimate(model, states: torch.Tensor, bound: str = "product") -> float:
-        """:math:`\\alpha^*` from forced states (B, T, M).
+    def estimate(model, states: torch.Tensor, bound: str = "product", forced_fraction: torch.Tensor | None = None
+                 ) -> float:
+        """:math:`\\alpha^*` from forced states (B, T, M) and the fraction of observed (forced) entries per window
+        (B,) (default: all).
 
         For a piecewise-linear map with fewer linear subregions than states (an AL-RNN with P ReLUs has 2^P), the
         Jacobian, constant inside a subregion, is computed once per distinct region among the states and gathered.
@@ -174,20 +195,22 @@ class AdaptiveGTF(L.Callback):
                 which, J_region = torch.arange(B * T, device=flat.device), model.jacobian(flat)
             if bound == "product":
                 norms = torch.linalg.matrix_norm(J_region, ord=2).clamp_min(1e-12)[which].view(B, T)
-                G = torch.exp(torch.log(norms).mean(dim=1)).max()
+                log_G = torch.log(norms).mean(dim=1)
             else:  # time average of J per window = region occupation (B, R) @ region Jacobians (R, M*M)
                 occupation = torch.zeros(B, len(J_region), dtype=flat.dtype, device=flat.device)
                 occupation.scatter_add_(1, which.view(B, T), torch.full((B, T), 1.0 / T, dtype=flat.dtype,
                                                                          device=flat.device))
                 J_mean = (occupation @ J_region.reshape(len(J_region), M * M)).view(B, M, M)
-                G = torch.linalg.matrix_norm(J_mean, ord=2).max()
-        return max(0.0, 1.0 - 1.0 / float(G))
+                log_G = torch.log(torch.linalg.matrix_norm(J_mean, ord=2).clamp_min(1e-12))
+            if forced_fraction is not None:
+                log_G = log_G / forced_fraction.to(log_G.dtype).clamp_min(1.0 / T)
+        return max(0.0, 1.0 - float(torch.exp(-log_G.max())))
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         """Update ``pl_module.alpha`` every ``every`` batches."""
         if batch_idx % self.every or pl_module.forced_states is None:
             return
-        target = self.estimate(pl_module.model, pl_module.forced_states, self.bound)
+        target = self.estimate(pl_module.model, pl_module.forced_states, self.bound, pl_module.forced_fraction)
         a = pl_module.alpha
         pl_module.alpha = target if target > a else self.gamma * a + (1 - self.gamma) * target
         self.history.append(pl_module.alpha)
@@ -201,7 +224,8 @@ class SelectByDivergence(L.Callback):
     Parameters
     ----------
     reference : ndarray, shape (T, N)
-        A training trajectory (never test data: that would select on the test set).
+        A training trajectory (never test data: that would select on the test set). Rows with missing values
+        (NaN) are not scored; the free run starts at the first fully observed row.
     every : int
     n_bins : int
         Bins per dimension of the divergence.
@@ -216,7 +240,13 @@ class SelectByDivergence(L.Callback):
     """
 
     def __init__(self, reference: np.ndarray, every: int = 25, n_bins: int = 30):
-        self.reference, self.every, self.n_bins = np.asarray(reference, dtype=np.float64), every, n_bins
+        reference = np.asarray(reference, dtype=np.float64)
+        complete = np.isfinite(reference).all(axis=1)
+        if not complete.any():
+            raise ValueError("reference has no fully observed row")
+        self.reference = reference[np.argmax(complete):]  # free runs start at the first fully observed row
+        self.observed = self.reference[complete[np.argmax(complete):]]  # rows with missing values are not scored
+        self.every, self.n_bins = every, n_bins
         self.scores: list[dict] = []
         self.best_state: dict | None = None
         self.best_epoch: int | None = None
@@ -232,7 +262,7 @@ class SelectByDivergence(L.Callback):
         with torch.no_grad():
             x0 = torch.as_tensor(self.reference[:1], dtype=pl_module.dtype, device=pl_module.device)
             generated = model.observe(model.simulate(model.init_state(x0), len(self.reference)))[0]
-        score = state_space_divergence(self.reference, generated.double().cpu().numpy(), n_bins=self.n_bins)
+        score = state_space_divergence(self.observed, generated.double().cpu().numpy(), n_bins=self.n_bins)
         score = score if np.isfinite(score) else math.inf
         if self.best_state is None or score < min(row["state_space_divergence"] for row in self.scores):
             self.best_state = copy.deepcopy(model.state_dict())
