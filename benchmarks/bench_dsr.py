@@ -13,7 +13,8 @@ Peers (benchmark-only dependencies: ``pip install pysindy==2.1.0 reservoirpy==0.
 polynomial library of degree 2, fit on the noisy training data) and a 1000-unit echo state network (ridge
 readout, one-step targets, closed-loop generation). Skipped with a note when not installed.
 
-    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--models shplrnn,alrnn,warp,sindy,esn,floor]
+    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300]
+                                   [--models floor,shplrnn,shplrnn_interp,alrnn,warp,sindy,esn]
                                    [--noise 0.05] [--keep 1.0] [--seed 0] [--tag _name]
 
 ``--noise`` raises the training trajectory's observation noise (the variant where the peers' assumptions break:
@@ -21,8 +22,8 @@ SINDy differentiates the noisy data, the ESN is fitted to noisy one-step targets
 fraction of the training observations, at random times (irregular sampling): the reconstructors get the
 samples with their ``times`` (placed on the dt grid, forced and scored where observed), SINDy differentiates
 the irregular samples with their times (pysindy's finite differences on a non-uniform grid), and the ESN, which
-needs a regular input series, is fitted to their linear interpolation onto the dt grid. ``--tag`` keeps such
-runs beside the protocol's.
+needs a regular input series, is fitted to their linear interpolation onto the dt grid; ``shplrnn_interp`` is
+the shPLRNN fitted to that interpolation too (without times). ``--tag`` keeps such runs beside the protocol's.
 
 Writes ``results/dsr_lorenz63.json`` (entries of models not run this time are kept).
 """
@@ -62,6 +63,11 @@ def irregular(train, keep, seed=7):
                                                         replace=False))
     rows = np.concatenate([[0], rows])
     return train[rows], rows * DT
+
+
+def interpolated(samples, times):
+    """Linear interpolation of irregular samples onto the dt grid (the regular series the ESN needs)."""
+    return to_regular_grid([samples], [times], np.arange(round(times[-1] / DT) + 1) * DT)[0]
 
 
 def run_tsrnn(est, train, test, times=None):
@@ -115,7 +121,7 @@ def run_esn(train, test, times=None, units=1000, seed=0):
 
     t0 = time.perf_counter()
     if times is not None:  # the ESN needs a regular series: interpolate onto the dt grid
-        train = to_regular_grid([train], [times], np.arange(round(times[-1] / DT) + 1) * DT)[0]
+        train = interpolated(train, times)
     reservoir = Reservoir(units, lr=0.5, sr=0.9, input_scaling=0.5, seed=seed)
     readout = Ridge(ridge=1e-6)
     esn = reservoir >> readout
@@ -151,8 +157,9 @@ def main():
                    help="observation noise of the training trajectory (std in z-units; the protocol's is 0.05)")
     p.add_argument("--keep", type=float, default=1.0,
                    help="fraction of the training observations kept, at random times (irregular sampling)")
-    p.add_argument("--shplrnn-forcing", default="agtf", choices=("agtf", "sparse"),
-                   help="adaptive GTF, or sparse forcing at every observation (tau 1)")
+    p.add_argument("--shplrnn-forcing", default="agtf", choices=("agtf", "gtf", "sparse"),
+                   help="adaptive GTF, GTF with a fixed --shplrnn-alpha, or sparse forcing at every observation (tau 1)")
+    p.add_argument("--shplrnn-alpha", type=float, default=0.1, help="the fixed alpha of --shplrnn-forcing gtf")
     args = p.parse_args()
     results = {}
     train, test, second, stats = data(args.noise)
@@ -171,12 +178,21 @@ def main():
         results["floor"] = metrics(test, second)
         print("floor", results["floor"], flush=True)
         save()
-    if "shplrnn" in todo:
-        forcing = {"forcing": "sparse", "tau": 1} if args.shplrnn_forcing == "sparse" else {}
+    for name in ("shplrnn", "shplrnn_interp"):
+        if name not in todo:
+            continue
+        forcing = {"agtf": {}, "gtf": {"alpha": args.shplrnn_alpha},
+                   "sparse": {"forcing": "sparse", "tau": 1}}[args.shplrnn_forcing]
         est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=50, lr=5e-3, max_epochs=args.epochs_shplrnn,
                                         dt=DT, random_state=args.seed, **forcing)
-        key = f"shPLRNN_{'STF' if forcing else 'aGTF'}{args.tag}"
-        results[key], est = run_tsrnn(est, train, test, times)
+        label = {"agtf": "aGTF", "gtf": f"GTF{args.shplrnn_alpha:g}", "sparse": "STF"}[args.shplrnn_forcing]
+        key = f"shPLRNN_{label}{'_interpolated' if name == 'shplrnn_interp' else ''}{args.tag}"
+        if name == "shplrnn_interp":  # the interpolation baseline: the same model on the linearly interpolated grid
+            if times is None:
+                continue
+            results[key], est = run_tsrnn(est, interpolated(train, times), test)
+        else:
+            results[key], est = run_tsrnn(est, train, test, times)
         results[key]["final_alpha"] = est.alpha_
         print("shPLRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
