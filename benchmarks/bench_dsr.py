@@ -160,6 +160,8 @@ def main():
     p.add_argument("--shplrnn-forcing", default="agtf", choices=("agtf", "gtf", "sparse"),
                    help="adaptive GTF, GTF with a fixed --shplrnn-alpha, or sparse forcing at every observation (tau 1)")
     p.add_argument("--shplrnn-alpha", type=float, default=0.1, help="the fixed alpha of --shplrnn-forcing gtf")
+    p.add_argument("--shplrnn-select", type=int, default=None,
+                   help="shPLRNN model selection on the training data every this many epochs")
     args = p.parse_args()
     results = {}
     train, test, second, stats = data(args.noise)
@@ -184,7 +186,7 @@ def main():
         forcing = {"agtf": {}, "gtf": {"alpha": args.shplrnn_alpha},
                    "sparse": {"forcing": "sparse", "tau": 1}}[args.shplrnn_forcing]
         est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=50, lr=5e-3, max_epochs=args.epochs_shplrnn,
-                                        dt=DT, random_state=args.seed, **forcing)
+                                        dt=DT, select_every=args.shplrnn_select, random_state=args.seed, **forcing)
         label = {"agtf": "aGTF", "gtf": f"GTF{args.shplrnn_alpha:g}", "sparse": "STF"}[args.shplrnn_forcing]
         key = f"shPLRNN_{label}{'_interpolated' if name == 'shplrnn_interp' else ''}{args.tag}"
         if name == "shplrnn_interp":  # the interpolation baseline: the same model on the linearly interpolated grid
@@ -194,6 +196,8 @@ def main():
         else:
             results[key], est = run_tsrnn(est, train, test, times)
         results[key]["final_alpha"] = est.alpha_
+        if est.selection_:
+            results[key]["selected_epoch"] = est.selected_epoch_
         print("shPLRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     if "alrnn" in todo:
