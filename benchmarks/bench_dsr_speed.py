@@ -31,7 +31,7 @@ from tsrnn.datasets import make_trajectory
 
 from tsrnn import ALRNNReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor
 from tsrnn.nn.plrnn import ALRNN, PLRNN, ShallowPLRNN
-from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows
+from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, observed_mse
 
 CASES = {  # name: (model, forcing options, estimator[, fraction of the rows observed])
     "ALRNN M=20 P=2, sparse TF tau 16": (lambda: ALRNN(3, 20, 2), {"forcing": "sparse", "tau": 16},
@@ -66,10 +66,7 @@ def batch_seconds(make_model, options, x, fused):
 
     def step():
         preds, _ = module.teacher_forced(x, observed)
-        if observed is None:
-            loss = torch.mean((preds - x[:, 1:]) ** 2)
-        else:
-            loss = torch.mean((preds - x[:, 1:])[observed[:, 1:]] ** 2)
+        loss = observed_mse(preds, x[:, 1:], None if observed is None else observed[:, 1:])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

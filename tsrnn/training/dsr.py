@@ -32,6 +32,14 @@ from tsrnn.training.forcing import forced_recurrence, forced_recurrence_ref, kee
 FORCINGS = ("gtf", "sparse")
 
 
+def observed_mse(preds: torch.Tensor, target: torch.Tensor, observed: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared error of ``preds`` against ``target`` (both (B, T, N)) over the ``observed`` entries (default:
+    all); the unobserved targets (NaN) are never read."""
+    if observed is None:
+        return torch.mean((preds - target) ** 2)
+    return torch.sum(torch.where(observed, preds - target, 0.0) ** 2) / observed.sum().clamp_min(1)
+
+
 class RandomWindows(Dataset):
     """``n_samples`` windows of ``seq_len + 1`` steps drawn uniformly with replacement from trajectories.
 
@@ -122,15 +130,10 @@ class DSRLightningModule(L.LightningModule):
     def training_step(self, batch, batch_idx):
         """MSE of the forced predictions on a batch of windows (B, T+1, N), over the observed entries."""
         observed = torch.isfinite(batch)
-        if bool(observed.all()):
-            preds, self.forced_states = self.teacher_forced(batch)
-            loss = torch.mean((preds - batch[:, 1:]) ** 2)
-            self.forced_fraction = None
-        else:
-            preds, self.forced_states = self.teacher_forced(batch, observed)
-            self.forced_fraction = observed[:, 1:-1].flatten(1).float().mean(dim=1)
-            target = observed[:, 1:]
-            loss = torch.sum(torch.where(target, preds - batch[:, 1:], 0.0) ** 2) / target.sum().clamp_min(1)
+        observed = None if bool(observed.all()) else observed
+        preds, self.forced_states = self.teacher_forced(batch, observed)
+        self.forced_fraction = None if observed is None else observed[:, 1:-1].flatten(1).float().mean(dim=1)
+        loss = observed_mse(preds, batch[:, 1:], None if observed is None else observed[:, 1:])
         self._epoch_losses.append(loss.detach())
         if batch_idx == self.trainer.num_training_batches - 1:  # log once per epoch: a per-batch ``self.log``
             # costs as much as a forced batch of these small maps
