@@ -140,6 +140,31 @@ def _is_rectangular_numbers(X) -> bool:
     return arr.dtype != object and arr.ndim == 2
 
 
+def check_time_row(t, length: int, name: str = "times") -> np.ndarray:
+    """Validate the observation times of one series: ``length`` finite, strictly increasing values.
+
+    Parameters
+    ----------
+    t : array-like (length,)
+    length : int
+        Number of observations of the series.
+    name : str
+        How the error messages name the argument.
+
+    Returns
+    -------
+    ndarray (length,) float64
+    """
+    t = np.asarray(t, dtype=np.float64)
+    if t.shape != (length,):
+        raise ValueError(f"{name} must have shape ({length},), one time per observation of its series, got {t.shape}")
+    if not np.all(np.isfinite(t)):
+        raise ValueError(f"{name} contains NaN or infinite times")
+    if length > 1 and np.any(np.diff(t) <= 0):
+        raise ValueError(f"{name} must be strictly increasing")
+    return t
+
+
 def attach_times(panel: Panel, times, name: str = "times") -> Panel:
     """Validate observation ``times`` for ``panel`` and attach them (padded by repeating the last time).
 
@@ -168,12 +193,7 @@ def attach_times(panel: Panel, times, name: str = "times") -> Panel:
         rows = list(arr)
     out = np.empty((n, L))
     for i, (t, length) in enumerate(zip(rows, panel.lengths, strict=False)):
-        if t.shape != (length,):
-            raise ValueError(f"{name}[{i}] has {t.shape[0]} time points, but the series has {length}")
-        if not np.all(np.isfinite(t)):
-            raise ValueError(f"{name}[{i}] contains NaN or infinite times")
-        if length > 1 and np.any(np.diff(t) <= 0):
-            raise ValueError(f"{name}[{i}] must be strictly increasing")
+        t = check_time_row(t, length, f"{name}[{i}]")
         out[i, :length] = t
         out[i, length:] = t[-1]
     return Panel(values=panel.values, lengths=panel.lengths, times=out)

@@ -149,6 +149,7 @@ class DSRReconstructor(BaseEstimator):
     def _on_grid(self, trajectories, times):
         """Place irregularly timed trajectories on the grid of step ``dt`` (NaN where nothing was observed)."""
         from tsrnn.data.irregular import place_on_grid
+        from tsrnn.data.panel import check_time_row
 
         if self.dt is None:
             raise ValueError(f"{type(self).__name__} needs dt (the map's time step) to use times: the models are "
@@ -159,11 +160,7 @@ class DSRReconstructor(BaseEstimator):
         out = []
         for i, (t, x) in enumerate(zip(rows, trajectories, strict=True)):
             name = "times" if len(rows) == 1 else f"times[{i}]"
-            t = np.asarray(t, dtype=np.float64)
-            if t.shape != (len(x),):
-                raise ValueError(f"{name} must have shape ({len(x)},) like its trajectory, got {t.shape}")
-            if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
-                raise ValueError(f"{name} must be finite and strictly increasing")
+            t = check_time_row(t, len(x), name)
             try:
                 out.append(place_on_grid(x, t, t[0], self.dt)[0])
             except ValueError as err:
