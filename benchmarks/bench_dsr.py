@@ -158,7 +158,8 @@ def main():
     p.add_argument("--keep", type=float, default=1.0,
                    help="fraction of the training observations kept, at random times (irregular sampling)")
     p.add_argument("--shplrnn-forcing", default="agtf", choices=("agtf", "gtf", "sparse"),
-                   help="adaptive GTF, GTF with a fixed --shplrnn-alpha, or sparse forcing at every observation (tau 1)")
+                   help="adaptive GTF, GTF with a fixed --shplrnn-alpha, or sparse forcing every --shplrnn-tau steps")
+    p.add_argument("--shplrnn-tau", type=int, default=1, help="the forcing interval of --shplrnn-forcing sparse")
     p.add_argument("--shplrnn-alpha", type=float, default=0.1, help="the fixed alpha of --shplrnn-forcing gtf")
     p.add_argument("--shplrnn-select", type=int, default=None,
                    help="shPLRNN model selection on the training data every this many epochs")
@@ -184,10 +185,11 @@ def main():
         if name not in todo or (name == "shplrnn_interp" and times is None):  # the baseline needs --keep < 1
             continue
         forcing = {"agtf": {}, "gtf": {"alpha": args.shplrnn_alpha},
-                   "sparse": {"forcing": "sparse", "tau": 1}}[args.shplrnn_forcing]
+                   "sparse": {"forcing": "sparse", "tau": args.shplrnn_tau}}[args.shplrnn_forcing]
         est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=50, lr=5e-3, max_epochs=args.epochs_shplrnn,
                                         dt=DT, select_every=args.shplrnn_select, random_state=args.seed, **forcing)
-        label = {"agtf": "aGTF", "gtf": f"GTF{args.shplrnn_alpha:g}", "sparse": "STF"}[args.shplrnn_forcing]
+        tau = f"{args.shplrnn_tau}" if args.shplrnn_tau > 1 else ""
+        label = {"agtf": "aGTF", "gtf": f"GTF{args.shplrnn_alpha:g}", "sparse": f"STF{tau}"}[args.shplrnn_forcing]
         key = f"shPLRNN_{label}{'_interpolated' if name == 'shplrnn_interp' else ''}{args.tag}"
         if name == "shplrnn_interp":  # the interpolation baseline: the same model on the linearly interpolated grid
             results[key], est = run_tsrnn(est, interpolated(train, times), test)

@@ -19,7 +19,7 @@ on interpolated data.
 Each model is fitted three ways: with ``times``; on the same observations without times; and on the
 observations linearly interpolated back onto the regular grid (no times needed).
 
-    python examples/irregular_pipelines.py [--smoke] [--models CfC,LEM,LTC]
+    python examples/irregular_pipelines.py [--smoke] [--models CfC,LEM,LTC,S5]
 """
 
 import argparse
@@ -32,12 +32,23 @@ from tsrnn.datasets import (
     mass_spring_damper_irregular,
 )
 
-from tsrnn import CfCClassifier, CfCRegressor, LEMClassifier, LEMRegressor, LTCClassifier, LTCRegressor
+from tsrnn import (
+    CfCClassifier,
+    CfCRegressor,
+    LEMClassifier,
+    LEMRegressor,
+    LTCClassifier,
+    LTCRegressor,
+    S5Classifier,
+    S5Regressor,
+)
 
 MODELS = {
     "CfC": (CfCRegressor, CfCClassifier, dict(units=64, backbone_units=64)),
     "LEM": (LEMRegressor, LEMClassifier, dict(units=64, dt=0.5)),
     "LTC": (LTCRegressor, LTCClassifier, dict(units=32, mixed_memory=True)),
+    # for comparison: a state-space model whose complex modes turn by exactly the elapsed time (a clock)
+    "S5": (S5Regressor, S5Classifier, dict(d_model=64, d_state=64, n_layers=2)),
 }
 TRAINING = dict(pooling="last", max_epochs=30, batch_size=32, lr=3e-3)
 VARIANTS = ("with times", "without times", "interpolated")

@@ -89,6 +89,8 @@ def test_wired_layers_output_motor_neurons():
     (CfCClassifier, dict(mode="fast"), "mode"),
     (CfCClassifier, dict(wiring="star"), "wiring"),
     (CfCClassifier, dict(backbone_layers=-1), "backbone_layers"),
+    (CfCClassifier, dict(backbone_dropout=0.3), "backbone_dropout .* no effect.*backbone_layers >= 2"),
+    (CfCClassifier, dict(backbone_dropout=0.3, backbone_layers=2, wiring="ncp"), "backbone_dropout .* no wiring"),
     (LTCClassifier, dict(ode_unfolds=0), "ode_unfolds"),
     (LTCClassifier, dict(solver=3), "solver"),
     (LEMClassifier, dict(dt=0.0), "dt"),

@@ -14,6 +14,7 @@ activation : {"lecun_tanh", "tanh", "relu", "silu", "gelu"}, default="lecun_tanh
 backbone_units : int, default=128
 backbone_layers : int, default=1
 backbone_dropout : float, default=0.0
+    Dropout after every backbone layer but the first (needs ``backbone_layers >= 2``; ncps' convention).
 mixed_memory : bool, default=False
     An LSTM memory update before every CfC update.
 wiring : {None, "ncp", "random", "fully_connected"} or dict, default=None
@@ -45,6 +46,10 @@ class CfCFamily(RecurrentFamily):
         _check_param("backbone_units", self.backbone_units, int, 1)
         _check_param("backbone_layers", self.backbone_layers, int, 0)
         _check_param("backbone_dropout", self.backbone_dropout, float, 0, 1)
+        if self.backbone_dropout > 0 and (self.backbone_layers < 2 or self.wiring is not None):
+            raise ValueError(f"backbone_dropout = {self.backbone_dropout} would have no effect: it acts between "
+                             "backbone layers (after every one but the first, as in ncps), so it needs "
+                             f"backbone_layers >= 2 (got {self.backbone_layers}) and no wiring (got {self.wiring!r})")
         if not isinstance(self.wiring, dict):
             _check_param("wiring", self.wiring, None, choices=(None, "ncp", "random", "fully_connected"))
 
