@@ -12,7 +12,8 @@
     python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular,baselines] [--families CfC,LEM,LTC]
                                                [--seeds 1]
 
-Each part writes ``results/liquid_<part>.json`` (a run of some families keeps the other families' entries).
+Each part writes ``results/liquid_<part>.json`` (a run of some families keeps the other families' entries; ``machines``
+records the machine of every entry).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, write
+from _common import RESULTS, machine, write
 from bench_conv_ssm_accuracy import sequential_digits
 from tsrnn.datasets import etth1_irregular_forecast, etth1_irregular_queries, load_classification
 
@@ -41,9 +42,9 @@ CONFIGS = {  # per dataset: the best configuration found for each family (digits
         "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
     },
     "vowels": {
-        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, lr=1e-3, max_epochs=150)),
-        "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, max_epochs=60)),
-        "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
+        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, lr=1e-3, weight_decay=0.1, max_epochs=150)),
+        "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, weight_decay=0.1, max_epochs=60)),
+        "LTC": (LTCClassifier, dict(units=64, mixed_memory=True, lr=3e-3, max_epochs=60)),
     },
 }
 
@@ -124,9 +125,12 @@ def main():
             result = irregular_pipelines.main(models=tuple(families))
         part = "irregular_baselines" if part == "baselines" else part
         path = RESULTS / f"liquid_{part}.json"
-        if path.exists():  # a run of some families keeps the others' entries
-            result = {**json.loads(path.read_text())["results"], **result}
-        print("wrote", write(f"liquid_{part}", {"results": result}))
+        machines = dict.fromkeys(result, machine())
+        if path.exists():  # a run of some families keeps the others' entries, with the machine they ran on
+            old = json.loads(path.read_text())
+            machines = {**{k: old.get("machines", {}).get(k, old["machine"]) for k in old["results"]}, **machines}
+            result = {**old["results"], **result}
+        print("wrote", write(f"liquid_{part}", {"results": result, "machines": machines}))
 
 
 if __name__ == "__main__":

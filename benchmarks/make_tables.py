@@ -33,6 +33,19 @@ def _machine(m):
             f"torch {m['torch']}, {m['date']}.\n")
 
 
+def _machines(*labelled):
+    """The machine line(s) of result files whose entries may come from several runs (``machines`` per entry);
+    ``labelled``: (label or None, results) pairs."""
+    groups = {}
+    for label, res in labelled:
+        for key in (res or {}).get("results", {}):
+            m = res.get("machines", {}).get(key, res["machine"])
+            groups.setdefault((m["cpu"], m["date"]), (m, []))[1].append(f"{label} {key}" if label else key)
+    if len(groups) == 1:
+        return _machine(next(iter(groups.values()))[0])
+    return "\n".join(f"{_machine(m)[:-2]} ({', '.join(keys)}).\n" for m, keys in groups.values())
+
+
 def main():
     parts = []
     scan = _load("scan")
@@ -161,11 +174,10 @@ def main():
                         f"{r['ncps_cfc_over_gemm_floor']:.1f}x" if "cfc_over_gemm_floor" in r else "") + ".\n")
     digits, vowels_, irregular = _load("liquid_digits"), _load("liquid_vowels"), _load("liquid_irregular")
     if digits or vowels_:
-        machine = (digits or vowels_)["machine"]
         parts.append("\nLiquid and continuous-time RNNs: accuracy\n-----------------------------------------\n\n"
                      "``benchmarks/bench_liquid_accuracy.py``: sequential 8x8 digits (stratified 80/20) and "
                      "JapaneseVowels (UEA train/test), ``pooling=\"last\"``; the configuration of every row is in the "
-                     "results file.\n\n" + _machine(machine) + "\n")
+                     "results file.\n\n" + _machines(("digits", digits), ("JapaneseVowels", vowels_)) + "\n")
         rows = [[task, fam, ", ".join(f"{a:.4f}" for a in r["accuracy"]), f"{r['fit_s']:.0f}"]
                 for task, res in (("sequential digits", digits), ("JapaneseVowels", vowels_)) if res
                 for fam, r in res["results"].items()]
@@ -173,7 +185,7 @@ def main():
     if irregular:
         parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 tasks) or "
                      "test error rate (JapaneseVowels) of the same model fitted with times, without times and on "
-                     "the interpolated regular grid.\n\n" + _machine(irregular["machine"]) + "\n")
+                     "the interpolated regular grid.\n\n" + _machines((None, irregular)) + "\n")
         rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),
                  f"{v['without times'] / max(v['with times'], 1e-12):.2f}x"] for k, v in irregular["results"].items()]
         parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
