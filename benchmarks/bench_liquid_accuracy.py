@@ -36,9 +36,10 @@ import irregular_pipelines  # noqa: E402
 
 CONFIGS = {  # per dataset: the best configuration found for each family (digits: the paper's LEM dt for sMNIST)
     "digits": {
-        "CfC": (CfCClassifier, dict(units=64, mode="no_gate", mixed_memory=True, lr=1e-3, weight_decay=0.1, max_epochs=100,
+        "CfC": (CfCClassifier, dict(units=64, mode="no_gate", mixed_memory=True, lr=1e-3, max_epochs=100,
                                     trainer_kwargs={"gradient_clip_val": 1.0})),
-        "LEM": (LEMClassifier, dict(units=128, dt=0.21, lr=3e-3, max_epochs=80)),
+        "LEM": (LEMClassifier, dict(units=128, dt=0.21, lr=3e-3, max_epochs=80,
+                                    trainer_kwargs={"gradient_clip_val": 1.0})),
         "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
     },
     "vowels": {
@@ -69,7 +70,8 @@ def classification(make, configs, seeds, families):
             accs.append(clf.score(Xte, yte))
             print(f"{name:<4} {make.__name__:<18} seed {seed}: accuracy {accs[-1]:.4f} ({secs[-1]:.0f} s)", flush=True)
         out[name] = {"accuracy": accs, "mean": float(np.mean(accs)), "fit_s": float(np.mean(secs)),
-                     "params": {k: v for k, v in params.items() if k != "trainer_kwargs"}}
+                     "params": {**{k: v for k, v in params.items() if k != "trainer_kwargs"},
+                                **params.get("trainer_kwargs", {})}}
     return out
 
 
