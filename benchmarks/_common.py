@@ -58,8 +58,10 @@ def write(name: str, payload: dict) -> Path:
 
 def merge(name: str, new: dict, **meta) -> Path:
     """Merge ``new`` into ``results/<name>.json``'s ``results`` (re-read first: runs of other configurations may
-    write beside this one) and write it with ``meta`` and the machine description."""
+    write beside this one) and write it with ``meta`` and the machine description; ``machines`` records the
+    machine of every entry written since files kept it."""
     path = RESULTS / f"{name}.json"
-    results = json.loads(path.read_text())["results"] if path.exists() else {}
-    results.update(new)
-    return write(name, {**meta, "results": dict(sorted(results.items()))})
+    old = json.loads(path.read_text()) if path.exists() else {}
+    results = {**old.get("results", {}), **new}
+    machines = {**old.get("machines", {}), **dict.fromkeys(new, machine())}
+    return write(name, {**meta, "results": dict(sorted(results.items())), "machines": dict(sorted(machines.items()))})

@@ -19,13 +19,12 @@ records the machine of every entry).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, machine, write
+from _common import merge
 from bench_conv_ssm_accuracy import sequential_digits
 from tsrnn.datasets import etth1_irregular_forecast, etth1_irregular_queries, load_classification
 
@@ -126,13 +125,7 @@ def main():
         else:
             result = irregular_pipelines.main(models=tuple(families))
         part = "irregular_baselines" if part == "baselines" else part
-        path = RESULTS / f"liquid_{part}.json"
-        machines = dict.fromkeys(result, machine())
-        if path.exists():  # a run of some families keeps the others' entries, with the machine they ran on
-            old = json.loads(path.read_text())
-            machines = {**{k: old.get("machines", {}).get(k, old["machine"]) for k in old["results"]}, **machines}
-            result = {**old["results"], **result}
-        print("wrote", write(f"liquid_{part}", {"results": result, "machines": machines}))
+        print("wrote", merge(f"liquid_{part}", result))  # a run of some families keeps the others' entries
 
 
 if __name__ == "__main__":
