@@ -363,7 +363,7 @@ def test_select_by_divergence_keeps_the_best_weights():
     assert [row["epoch"] for row in callback.scores] == [2, 4, 5]
     scores = [row["state_space_divergence"] for row in callback.scores]
     assert scores[1] == pytest.approx(0.0, abs=1e-12) and min(scores[0], scores[2]) > 1.0
-    assert callback.best_epoch == 4
+    assert callback.best_epoch == 4 and callback.best_score == scores[1]
     torch.testing.assert_close(callback.best_state["W"], good["W"])
 
 

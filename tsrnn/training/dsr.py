@@ -240,6 +240,8 @@ class SelectByDivergence(L.Callback):
     best_state : dict or None
         The model's ``state_dict`` at the best evaluation.
     best_epoch : int or None
+    best_score : float
+        The lowest divergence so far (inf before the first evaluation).
     """
 
     def __init__(self, reference: np.ndarray, every: int = 25, n_bins: int = 30):
@@ -253,6 +255,7 @@ class SelectByDivergence(L.Callback):
         self.scores: list[dict] = []
         self.best_state: dict | None = None
         self.best_epoch: int | None = None
+        self.best_score = math.inf
 
     def on_train_epoch_end(self, trainer, pl_module):
         """Score the current weights when the epoch is due (or the last one) and keep the best."""
@@ -267,7 +270,7 @@ class SelectByDivergence(L.Callback):
             generated = model.observe(model.simulate(model.init_state(x0), len(self.reference)))[0]
         score = state_space_divergence(self.observed, generated.double().cpu().numpy(), n_bins=self.n_bins)
         score = score if np.isfinite(score) else math.inf
-        if self.best_state is None or score < min(row["state_space_divergence"] for row in self.scores):
+        if self.best_state is None or score < self.best_score:
             self.best_state = copy.deepcopy(model.state_dict())
-            self.best_epoch = epoch
+            self.best_epoch, self.best_score = epoch, score
         self.scores.append({"epoch": epoch, "state_space_divergence": score})
