@@ -37,7 +37,7 @@ CONFIGS = {  # per dataset: the best configuration found for each family (digits
     "digits": {
         "CfC": (CfCClassifier, dict(units=64, mode="no_gate", mixed_memory=True, lr=1e-3, max_epochs=100,
                                     trainer_kwargs={"gradient_clip_val": 1.0})),
-        "LEM": (LEMClassifier, dict(units=128, dt=0.21, lr=3e-3, max_epochs=80,
+        "LEM": (LEMClassifier, dict(units=128, dt=0.21, lr=3e-3, max_epochs=120,
                                     trainer_kwargs={"gradient_clip_val": 1.0})),
         "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
     },
