@@ -2,7 +2,8 @@
 
 Forward+backward at B=32, L=200, 8 inputs, 64 units (the issue's shape), one thread, each measurement in a
 fresh subprocess: tsrnn CfC (default mode, backbone 128) vs ``ncps.torch.CfC``; tsrnn LTC (fully connected,
-6 unfolds) vs ``ncps.torch.LTC``; tsrnn LEM; ``torch.nn.LSTM`` of the same width. Issue target: tsrnn CfC and
+6 unfolds) vs ``ncps.torch.LTC``; tsrnn LEM (its fused loop, and the autograd step loop it replaces);
+``torch.nn.LSTM`` of the same width. Issue target: tsrnn CfC and
 LTC each >= 5x faster than ncps' (measured on the issue's machine: ncps CfC about 170 ms, LTC 1.5-2.5 s,
 LSTM about 24 ms).
 
@@ -33,6 +34,8 @@ elif what == "tsrnn_ltc":
     from tsrnn.nn.ltc import LTC; m = LTC(M, N); f = lambda: m(x, dt=dt)[0]
 elif what == "tsrnn_lem":
     from tsrnn.nn.lem import LEM; m = LEM(M, N); f = lambda: m(x, dt=dt)[0]
+elif what == "tsrnn_lem_loop":
+    from tsrnn.nn.lem import LEM; m = LEM(M, N); m.use_fused = False; f = lambda: m(x, dt=dt)[0]
 elif what == "ncps_cfc":
     import ncps.torch; m = ncps.torch.CfC(M, N); f = lambda: m(x)[0]
 elif what == "ncps_ltc":
@@ -69,11 +72,12 @@ def main():
     shape = dict(B=32, L=200, M=8, N=64)
     seconds = {}
     for what, repeat in (("tsrnn_cfc", 9), ("ncps_cfc", 9), ("cfc_gemm_floor", 9), ("tsrnn_ltc", 3), ("ncps_ltc", 3),
-                         ("tsrnn_lem", 9), ("lstm", 9)):
+                         ("tsrnn_lem", 9), ("tsrnn_lem_loop", 9), ("lstm", 9)):
         seconds[what] = measure(what=what, repeat=repeat, **shape)
         print(f"{what:<10} {seconds[what] * 1e3:8.1f} ms", flush=True)
     ratios = {"cfc_vs_ncps": seconds["ncps_cfc"] / seconds["tsrnn_cfc"],
               "ltc_vs_ncps": seconds["ncps_ltc"] / seconds["tsrnn_ltc"],
+              "lem_loop_vs_fused": seconds["tsrnn_lem_loop"] / seconds["tsrnn_lem"],
               "cfc_over_lstm": seconds["tsrnn_cfc"] / seconds["lstm"], "lem_over_lstm": seconds["tsrnn_lem"] / seconds["lstm"],
               "cfc_over_gemm_floor": seconds["tsrnn_cfc"] / seconds["cfc_gemm_floor"],
               "ncps_cfc_over_gemm_floor": seconds["ncps_cfc"] / seconds["cfc_gemm_floor"]}

@@ -164,14 +164,17 @@ def main():
                      f"``benchmarks/bench_liquid_speed.py``: forward+backward at B={sh['B']}, L={sh['L']}, {sh['M']} inputs, "
                      f"{sh['N']} units, one thread, each in a fresh process.\n\n" + _machine(ls["machine"]) + "\n")
         names = {"tsrnn_cfc": "tsrnn CfC", "ncps_cfc": "ncps CfC", "tsrnn_ltc": "tsrnn LTC (6 unfolds)",
-                 "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM", "lstm": "torch.nn.LSTM",
+                 "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM",
+                 "tsrnn_lem_loop": "tsrnn LEM, autograd step loop", "lstm": "torch.nn.LSTM",
                  "cfc_gemm_floor": "CfC's unavoidable GEMMs alone (floor)"}
         parts.append(_table(["model", "fwd+bwd ms"], [[names[k], f"{v * 1e3:.1f}"] for k, v in ls["seconds"].items()]))
         r = ls["ratios"]
         parts.append(f"\nncps / tsrnn: CfC {r['cfc_vs_ncps']:.2f}x, LTC {r['ltc_vs_ncps']:.2f}x; tsrnn CfC / LSTM "
                      f"{r['cfc_over_lstm']:.1f}x"
                      + (f"; CfC / its GEMM floor: tsrnn {r['cfc_over_gemm_floor']:.1f}x, ncps "
-                        f"{r['ncps_cfc_over_gemm_floor']:.1f}x" if "cfc_over_gemm_floor" in r else "") + ".\n")
+                        f"{r['ncps_cfc_over_gemm_floor']:.1f}x" if "cfc_over_gemm_floor" in r else "")
+                     + (f"; LEM's step loop / its fused loop {r['lem_loop_vs_fused']:.1f}x, fused LEM / LSTM "
+                        f"{r['lem_over_lstm']:.1f}x" if "lem_loop_vs_fused" in r else "") + ".\n")
     digits, vowels_, irregular = _load("liquid_digits"), _load("liquid_vowels"), _load("liquid_irregular")
     if digits or vowels_:
         parts.append("\nLiquid and continuous-time RNNs: accuracy\n-----------------------------------------\n\n"

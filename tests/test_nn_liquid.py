@@ -286,6 +286,56 @@ def test_fused_cfc_loop_equals_autograd_loop(mode, backbone_layers, activation, 
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("extras", ["plain", "gaps", "mask_h0", "gaps_mask_h0"])
+def test_fused_lem_sequence_equals_autograd_loop(extras):
+    """LEM's fused loop with hand-written backward == the autograd step loop (float64): outputs, last (y, z) and
+    the gradients of the inputs, every parameter and the initial state."""
+    torch.manual_seed(10)
+    layer = LEM(M, 5, dt=0.7).double()
+    x, dt = (v.double() for v in _inputs())
+    kw = {"dt": dt} if "gaps" in extras else {}
+    if "mask" in extras:
+        mask = torch.ones(B, L, dtype=torch.bool)
+        mask[1, 4:], mask[2, 2] = False, False  # padding, and a masked step inside a series
+        kw.update(mask=mask, h0=tuple(torch.randn(B, 5, dtype=torch.float64, requires_grad=True) for _ in range(2)))
+    x.requires_grad_()
+    w = torch.randn(B, L, 5, dtype=torch.float64)
+    results = []
+    for fused in (True, False):
+        layer.use_fused = fused
+        layer.zero_grad()
+        x.grad = None
+        y, last = layer(x, **kw)
+        ((y * w).sum() + sum((s * (i + 1)).square().sum() for i, s in enumerate(last))).backward()
+        grads = [x.grad.clone()] + [p.grad.clone() for p in layer.parameters()]
+        for s in kw.get("h0", ()):
+            grads.append(s.grad.clone())
+            s.grad = None
+        results.append([y.detach(), *(s.detach() for s in last), *grads])
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_fused_lem_never_reads_padded_inputs():
+    """Whatever the inputs hold on padded steps (here NaN), the fused LEM gives the outputs and recurrent-weight
+    gradients of zero-filled padding (the input projection's weight gradient multiplies the inputs themselves, so
+    the estimators zero-fill padding)."""
+    torch.manual_seed(11)
+    layer = LEM(M, 5, dt=0.7)
+    mask = torch.ones(B, L, dtype=torch.bool)
+    mask[1, 4:], mask[2, 2] = False, False
+    results = []
+    for fill in (0.0, torch.nan):
+        layer.zero_grad()
+        y, (_, z) = layer(_inputs()[0].masked_fill(~mask[..., None], fill), mask=mask)
+        (y.square().sum() + z.sum()).backward()
+        recurrent = [layer.hid2hid.weight, layer.hid2hid.bias, layer.transform_z.weight, layer.transform_z.bias]
+        results.append([y.detach(), z.detach()] + [p.grad.clone() for p in recurrent])
+    for a, b in zip(*results, strict=True):
+        assert torch.isfinite(b).all()
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("wiring", ["dense", "ncp"])
 @pytest.mark.parametrize("extras", ["plain", "gaps_mask_h0"])
 @pytest.mark.parametrize("ode_unfolds", [1, 3])
