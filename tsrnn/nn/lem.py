@@ -151,13 +151,12 @@ class _LEMSequence(torch.autograd.Function):
         coef_dt = (target_z - z_prev) * rate_slope[..., n:]
         coef_y = rates[..., :n] * (1.0 - targets_y * targets_y)
         coef_z = rates[..., n:] * (1.0 - target_z * target_z)
-        ctx.save_for_backward(y0, ys, zs, y_prev, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y)
-        ctx.has_gaps, ctx.has_keep = gaps is not None, keep is not None
+        ctx.save_for_backward(y0, ys, zs, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y)
         return ys.transpose(0, 1), z
 
     @staticmethod
     def backward(ctx, grad_y, grad_z):
-        y0, ys, zs, y_prev, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y = ctx.saved_tensors
+        y0, ys, zs, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y = ctx.saved_tensors
         length, n_batch, n = ys.shape
         d_rec = ys.new_empty(length, n_batch, 3 * n)  # d loss / d (dtbar, dt, z target) pre-activations
         d_y_pre = torch.empty_like(ys)  # d loss / d y target pre-activation
@@ -177,6 +176,7 @@ class _LEMSequence(torch.autograd.Function):
                 dy.add_(grads[t - 1])
             dy = torch.addmm(dy, d_rec[t], w_hh)
         flat = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731  (L * B, width)
+        y_prev = torch.cat([y0[None], ys[:-1]])  # the state before each step
         grad_w_hh, grad_b_hh = flat(d_rec).t() @ flat(y_prev), d_rec.sum((0, 1))
         grad_w_y, grad_b_y = flat(d_y_pre).t() @ flat(zs), d_y_pre.sum((0, 1))
         grad_p = torch.cat([d_rec[..., : 2 * n], d_y_pre, d_rec[..., 2 * n :]], dim=-1).transpose(0, 1)
