@@ -250,6 +250,26 @@ def test_stacked_backbone_and_bad_arguments():
         LTC(M, FullyConnected(4, input_dim=M + 1))
 
 
+def _assert_fused_equals_loop(layer, x, kw):
+    """Run ``layer`` fused and as its autograd step loop (``use_fused``) on ``x`` (requires grad) with ``kw``:
+    outputs, every part of the last state and the gradients of ``x``, every parameter and ``kw["h0"]`` agree."""
+    w = torch.randn(B, L, layer.d_out, dtype=torch.float64)
+    results = []
+    for fused in (True, False):
+        layer.use_fused = fused
+        layer.zero_grad()
+        x.grad = None
+        y, last = layer(x, **kw)
+        ((y * w).sum() + sum((s * (i + 1)).square().sum() for i, s in enumerate(last))).backward()
+        grads = [x.grad.clone()] + [p.grad.clone() for p in layer.parameters()]
+        for s in kw.get("h0", ()):
+            grads.append(s.grad.clone())
+            s.grad = None
+        results.append([y.detach(), *(s.detach() for s in last), *grads])
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["default", "no_gate"])
 @pytest.mark.parametrize("backbone_layers", [0, 1, 2])
 @pytest.mark.parametrize("activation", ["lecun_tanh", "tanh"])
@@ -269,21 +289,7 @@ def test_fused_cfc_loop_equals_autograd_loop(mode, backbone_layers, activation, 
         mask[1, 4:], mask[2, 2] = False, False  # padding, and a masked step inside a series
         h0 = tuple(torch.randn(B, 5, dtype=torch.float64, requires_grad=True) for _ in range(1 + mixed_memory))
         kw = dict(dt=dt, mask=mask, h0=h0)
-    w = torch.randn(B, L, 5, dtype=torch.float64)
-    results = []
-    for fused in (True, False):
-        layer.use_fused = fused
-        layer.zero_grad()
-        x.grad = None
-        y, last = layer(x, **kw)
-        ((y * w).sum() + sum((s * (i + 1)).square().sum() for i, s in enumerate(last))).backward()
-        grads = [x.grad.clone()] + [p.grad.clone() for p in layer.parameters()]
-        for s in kw.get("h0", ()):
-            grads.append(s.grad.clone())
-            s.grad = None
-        results.append([y.detach(), *(s.detach() for s in last), *grads])
-    for a, b in zip(*results, strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    _assert_fused_equals_loop(layer, x, kw)
 
 
 @pytest.mark.parametrize("extras", ["plain", "gaps", "mask_h0", "gaps_mask_h0"])
@@ -299,21 +305,7 @@ def test_fused_lem_sequence_equals_autograd_loop(extras):
         mask[1, 4:], mask[2, 2] = False, False  # padding, and a masked step inside a series
         kw.update(mask=mask, h0=tuple(torch.randn(B, 5, dtype=torch.float64, requires_grad=True) for _ in range(2)))
     x.requires_grad_()
-    w = torch.randn(B, L, 5, dtype=torch.float64)
-    results = []
-    for fused in (True, False):
-        layer.use_fused = fused
-        layer.zero_grad()
-        x.grad = None
-        y, last = layer(x, **kw)
-        ((y * w).sum() + sum((s * (i + 1)).square().sum() for i, s in enumerate(last))).backward()
-        grads = [x.grad.clone()] + [p.grad.clone() for p in layer.parameters()]
-        for s in kw.get("h0", ()):
-            grads.append(s.grad.clone())
-            s.grad = None
-        results.append([y.detach(), *(s.detach() for s in last), *grads])
-    for a, b in zip(*results, strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    _assert_fused_equals_loop(layer, x, kw)
 
 
 def test_fused_lem_never_reads_padded_inputs():
@@ -353,18 +345,4 @@ def test_fused_ltc_sequence_equals_autograd_loop(wiring, extras, ode_unfolds):
         mask[1, 4:], mask[2, 2] = False, False
         h0 = torch.randn(B, layer.units, dtype=torch.float64, requires_grad=True)
         kw = dict(dt=dt, mask=mask, h0=(h0,))
-    w = torch.randn(B, L, layer.d_out, dtype=torch.float64)
-    results = []
-    for fused in (True, False):
-        layer.use_fused = fused
-        layer.zero_grad()
-        x.grad = None
-        y, (last,) = layer(x, **kw)
-        ((y * w).sum() + last.square().sum()).backward()
-        grads = [x.grad.clone()] + [p.grad.clone() for p in layer.parameters()]
-        if kw:
-            grads.append(kw["h0"][0].grad.clone())
-            kw["h0"][0].grad = None
-        results.append([y.detach(), last.detach(), *grads])
-    for a, b in zip(*results, strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    _assert_fused_equals_loop(layer, x, kw)
