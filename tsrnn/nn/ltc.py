@@ -237,16 +237,15 @@ class _FusedLTCSequence(torch.autograd.Function):
     def forward(ctx, sens, v0, dt, mask, we, w, sigma, neg_sigma_mu, cm, gleak, leak, unfolds, eps):
         n_batch, length, _ = sens.shape
         n = v0.shape[1]
-        weights = torch.stack([we, w], dim=-1)  # (N_post, N_pre, 2)
-        # sigmoid(x) = (1 + tanh(x / 2)) / 2 (tanh is the cheaper kernel): the halves are folded into the
-        # synapse parameters and the weights, the constant half into the base terms
-        half_sig, half_nsm = sigma[:, None, :] * 0.5, neg_sigma_mu[:, None, :] * 0.5
-        half_weights = weights * 0.5
-        const_num, const_den = half_weights.sum(1).unbind(-1)  # (N_post,) each
+        # (N_post, 2, N_pre); the forward GEMM reads it transposed (MKL's batched GEMM is several times faster
+        # with this operand transposed than with a contiguous (N_post, N_pre, 2))
+        weights_t = torch.stack([we, w], dim=1)
+        weights = weights_t.transpose(1, 2)
+        sig, nsm = sigma[:, None, :], neg_sigma_mu[:, None, :]
         cm_t = _cm_steps(cm, dt, unfolds, length, sens.dtype)  # (L, B or 1, N): c / Delta
         sens_t = sens.transpose(0, 1)
-        base_num = sens_t[..., :n] + (leak + const_num)  # (L, B, N)
-        base_den = sens_t[..., n:] + (cm_t + gleak + const_den + eps)
+        base_num = sens_t[..., :n] + leak  # (L, B, N)
+        base_den = sens_t[..., n:] + (cm_t + gleak + eps)
         potentials = v0.new_empty(length, unfolds + 1, n_batch, n)  # every solver step's input, then its result
         inv_den = v0.new_empty(length, unfolds, n_batch, n)
         y = v0.new_empty(length, n_batch, n)
@@ -255,39 +254,35 @@ class _FusedLTCSequence(torch.autograd.Function):
         for t in range(length):
             potentials[t, 0] = v
             for k in range(unfolds):
-                torch.addcmul(half_nsm, half_sig, v, out=syn).tanh_()
-                sums = torch.bmm(syn, half_weights)  # (N_post, B, 2), without the constant half
+                torch.addcmul(nsm, sig, v, out=syn).sigmoid_()
+                sums = torch.bmm(syn, weights)  # (N_post, B, 2)
                 den = torch.add(base_den[t], sums[..., 1].t(), out=inv_den[t, k]).reciprocal_()
                 v = torch.addcmul(base_num[t], cm_t[t], v).add_(sums[..., 0].t()).mul_(den)
                 potentials[t, k + 1] = v
             if mask is not None:
                 v = torch.where(mask[:, t, None], v, y[t - 1] if t else v0)
             y[t] = v
-        ctx.save_for_backward(v0, dt, mask, weights, sigma, neg_sigma_mu, cm, potentials, inv_den, cm_t)
+        ctx.save_for_backward(v0, dt, mask, weights_t, sigma, neg_sigma_mu, cm, potentials, inv_den, cm_t)
         ctx.unfolds = unfolds
         return y.transpose(0, 1)
 
     @staticmethod
     def backward(ctx, grad_y):
-        v0, dt, mask, weights, sigma, neg_sigma_mu, cm, potentials, inv_den, cm_t = ctx.saved_tensors
+        v0, dt, mask, weights_t, sigma, neg_sigma_mu, cm, potentials, inv_den, cm_t = ctx.saved_tensors
         unfolds = ctx.unfolds
         length, _, n_batch, n = potentials.shape
-        sig = sigma[:, None, :]
-        half_sig, half_nsm = sig * 0.5, neg_sigma_mu[:, None, :] * 0.5
-        # d s / d x = s (1 - s) = (1 - tanh^2) / 4: the quarter is folded into the transposed weights
-        quarter_weights_t = (weights * 0.25).transpose(1, 2).contiguous()  # (N_post, 2, N_pre)
+        sig, nsm = sigma[:, None, :], neg_sigma_mu[:, None, :]
         grad_steps = grad_y.transpose(0, 1)
         keep = None if mask is None else mask.t().to(v0.dtype)[..., None]  # (L, B, 1)
         d_num, d_den = v0.new_empty(length, n_batch, n), v0.new_empty(length, n_batch, n)  # d base_num / base_den
         d_cm_t = v0.new_empty(length, n_batch, n)
-        d_weights = weights.new_zeros(n, 2, n)  # (N_post, 2, N_pre), against the tanh half
+        d_weights = weights_t.new_zeros(n, 2, n)  # (N_post, 2, N_pre)
         d_sigma, d_nsm = torch.zeros_like(sigma), torch.zeros_like(neg_sigma_mu)
         syn, d_syn, tmp = (v0.new_empty(n, n_batch, n) for _ in range(3))
         # per solver step, d loss / d (numerator, denominator) laid out (N_post, B, 2) for the batched GEMMs;
         # g_num / g_den are (B, N) views into it
         d_sums = v0.new_empty(unfolds, n, n_batch, 2)
         g_num, g_den = d_sums[..., 0].transpose(1, 2).unbind(0), d_sums[..., 1].transpose(1, 2).unbind(0)
-        one = v0.new_ones(())
         dv = torch.zeros_like(v0)
         for t in range(length - 1, -1, -1):
             dv = dv + grad_steps[t]
@@ -297,10 +292,10 @@ class _FusedLTCSequence(torch.autograd.Function):
                 v = potentials[t, k]
                 torch.mul(dv, inv_den[t, k], out=g_num[k])  # d loss / d numerator
                 torch.mul(g_num[k], potentials[t, k + 1], out=g_den[k]).neg_()  # d loss / d denominator
-                torch.addcmul(half_nsm, half_sig, v, out=syn).tanh_()
+                torch.addcmul(nsm, sig, v, out=syn).sigmoid_()
                 d_weights.baddbmm_(d_sums[k].transpose(1, 2), syn)
-                torch.bmm(d_sums[k], quarter_weights_t, out=d_syn)
-                d_syn.mul_(torch.addcmul(one, syn, syn, value=-1.0, out=syn))  # d loss / d pre-activation
+                torch.bmm(d_sums[k], weights_t, out=d_syn)
+                d_syn.mul_(torch.addcmul(syn, syn, syn, value=-1.0, out=syn))  # d loss / d pre-activation: s (1 - s)
                 d_nsm += d_syn.sum(1)
                 d_sigma += torch.mul(d_syn, v, out=tmp).sum(1)
                 dv = torch.mul(d_syn, sig, out=tmp).sum(0).addcmul_(g_num[k], cm_t[t])
@@ -312,8 +307,6 @@ class _FusedLTCSequence(torch.autograd.Function):
                 dv = dv + carry
         d_sens = torch.cat([d_num, d_den], dim=-1).transpose(0, 1)
         d_cm = (d_cm_t * _cm_steps(torch.ones_like(cm), dt, unfolds, length, cm.dtype)).sum((0, 1))
-        # s = (1 + tanh) / 2: the tanh half accumulated above, the constant half from the summed base gradients
-        d_weights.add_(torch.stack([d_num.sum((0, 1)), d_den.sum((0, 1))], dim=-1)[..., None]).mul_(0.5)
         d_we, d_w = d_weights.unbind(1)
         return (d_sens, dv, None, None, d_we, d_w, d_sigma, d_nsm, d_cm, d_den.sum((0, 1)), d_num.sum((0, 1)),
                 None, None)
