@@ -222,7 +222,7 @@ class _DenseCfCSequence(torch.autograd.Function):
     """A dense CfC layer over a whole sequence with a hand-written backpropagation through time.
 
     The forward loop runs without an autograd graph, writing every step's activations into preallocated
-    (L, B, width) buffers (LeCun's tanh scalings folded into prescaled weights); after it, the derivatives of
+    (L, B, width) buffers (every tanh computed as a sigmoid of prescaled weights); after it, the derivatives of
     each step's new state with respect to its four head outputs (and, with mixed memory, the LSTM gates') are
     computed for all steps at once. The backward then costs per step a few elementwise products, one GEMM per
     layer and one GEMM into the previous state; every weight gradient is one GEMM over all ``B * L`` rows at the
@@ -242,13 +242,23 @@ class _DenseCfCSequence(torch.autograd.Function):
         length, (n_batch, n) = p.shape[1], h0.shape
         memory = p_mem is not None
         new = lambda width: p.new_empty(length, n_batch, width)  # noqa: E731
-        # forward weights with the activation's scalings folded in: layer i computes u_i = tanh(inner * z_i)
-        # and the next layer reads outer * u_i
-        first_scale = inner if depth else 1.0
-        p_steps = (p.transpose(0, 1) * first_scale).unbind(0)
-        w_first = (w_h * first_scale).t()
-        layers = [((w * (inner * outer)).t(), b * inner) for w, b in zip(weights[2::2], weights[3::2], strict=True)]
-        heads = ((weights[0] * outer).t(), weights[1]) if depth else None
+        # tanh(x) = 2 sigmoid(2 x) - 1, and torch's sigmoid kernel is its own while tanh goes through MKL (several
+        # times slower on AMD CPUs): every tanh of the loop is a sigmoid of weights with the scalings folded in.
+        # Backbone layer i keeps s_i = sigmoid(2 inner z_i) = (1 + u_i) / 2, u_i = tanh(inner z_i); the next layer
+        # reads outer * u_i = 2 outer s_i - outer (the constant folded into its bias); the ff heads keep
+        # (1 + tanh) / 2 (their rows doubled). After the loop the buffers are turned into u_i and tanh values.
+        ff_rows = p.new_ones(4 * n)
+        ff_rows[: 2 * n] = 2.0
+        if depth:
+            p_steps = (p.transpose(0, 1) * (2.0 * inner)).unbind(0)
+            w_first = (w_h * (2.0 * inner)).t()
+            layers = [((w * (4.0 * inner * outer)).t(), (b - outer * w.sum(1)) * (2.0 * inner))
+                      for w, b in zip(weights[2::2], weights[3::2], strict=True)]
+            heads = ((weights[0] * (2.0 * outer) * ff_rows[:, None]).t(), (weights[1] - outer * weights[0].sum(1)) * ff_rows)
+        else:
+            p_steps = (p.transpose(0, 1) * ff_rows).unbind(0)
+            w_first = (w_h * ff_rows[:, None]).t()
+            layers, heads = [], None
         acts = [new(w_h.shape[0])] + [new(w.shape[1]) for w, _ in layers] if depth else []
         act_steps = [a.unbind(0) for a in acts]
         out, feats, gates, y = new(4 * n), new(2 * n), new(n), new(n)
@@ -268,6 +278,7 @@ class _DenseCfCSequence(torch.autograd.Function):
             g_in, g_ig, g_f, g_o = (lstm[..., k * n : (k + 1) * n].unbind(0) for k in range(4))
             g_sig = lstm[..., n:].unbind(0)
             c = c0
+        minus_one, half = p.new_full((), -1.0), p.new_empty(n_batch, n)
         h = h0
         for t in range(length):
             if memory:
@@ -279,27 +290,30 @@ class _DenseCfCSequence(torch.autograd.Function):
             else:
                 state = h
             if depth:
-                a = torch.addmm(p_steps[t], state, w_first, out=act_steps[0][t]).tanh_()
+                a = torch.addmm(p_steps[t], state, w_first, out=act_steps[0][t]).sigmoid_()
                 for i, (w, b) in enumerate(layers, start=1):
-                    a = torch.addmm(b, a, w, out=act_steps[i][t]).tanh_()
+                    a = torch.addmm(b, a, w, out=act_steps[i][t]).sigmoid_()
                 torch.addmm(heads[1], a, heads[0], out=out_steps[t])
             else:
                 torch.addmm(p_steps[t], state, w_first, out=out_steps[t])
-            torch.tanh(pre_ff[t], out=feat_steps[t])
+            torch.sigmoid(pre_ff[t], out=feat_steps[t])  # (1 + tanh ff) / 2
             if dts is None:
                 torch.add(t_a[t], t_b[t], out=gate_steps[t]).sigmoid_()
             else:
                 torch.addcmul(t_b[t], t_a[t], dts[t], out=gate_steps[t]).sigmoid_()
-            if mode == "no_gate":
-                h = torch.addcmul(ff1[t], gate_steps[t], ff2[t], out=y_steps[t])
-            else:
-                h = torch.lerp(ff1[t], ff2[t], gate_steps[t], out=y_steps[t])
+            if mode == "no_gate":  # tanh ff1 + g tanh ff2 = 2 (s_1 + g (s_2 - 1/2)) - 1
+                torch.addcmul(ff1[t], gate_steps[t], torch.sub(ff2[t], 0.5, out=half), out=y_steps[t])
+            else:  # lerp(tanh ff1, tanh ff2, g) = 2 lerp(s_1, s_2, g) - 1
+                torch.lerp(ff1[t], ff2[t], gate_steps[t], out=y_steps[t])
+            h = torch.add(minus_one, y_steps[t], alpha=2.0, out=y_steps[t])
             if mask is not None:
                 h = y_steps[t].copy_(torch.where(mask[:, t, None], h, y_steps[t - 1] if t else h0))
             if memory:
                 c = c_new if mask is None else torch.where(mask[:, t, None], c_new, cells[t - 1] if t else c0)
                 if mask is not None:
                     cells[t] = c  # the carried cell state (the backward rebuilds c_new from the gates)
+        for buffer in (*acts, feats):  # sigmoid(2 x) -> tanh(x)
+            buffer.mul_(2.0).sub_(1.0)
         # d h_t / d (ff1, ff2, t_a, t_b) pre-activations, all steps at once, written in place into ``out``
         one = p.new_ones(())
         coef, f1, f2 = out, feats[..., :n], feats[..., n:]
