@@ -1,88 +1,113 @@
 """Speed of the liquid / continuous-time layers on CPU against ncps and torch.nn.LSTM.
 
-Forward+backward at B=32, L=200, 8 inputs, 64 units (the issue's shape), one thread, each measurement in a
-fresh subprocess: tsrnn CfC (default mode, backbone 128) vs ``ncps.torch.CfC``; tsrnn LTC (fully connected,
-6 unfolds) vs ``ncps.torch.LTC``; tsrnn LEM (its fused loop, and the autograd step loop it replaces);
-``torch.nn.LSTM`` of the same width. Issue target: tsrnn CfC and
-LTC each >= 5x faster than ncps' (measured on the issue's machine: ncps CfC about 170 ms, LTC 1.5-2.5 s,
-LSTM about 24 ms).
+Forward+backward at B=32, L=200, 8 inputs, 64 units (the issue's shape), one thread: tsrnn CfC (default mode,
+backbone 128) vs ``ncps.torch.CfC``; tsrnn LTC (fully connected, 6 unfolds) vs ``ncps.torch.LTC``; tsrnn LEM
+(its fused loop, and the autograd step loop it replaces); ``torch.nn.LSTM`` of the same width. Issue target:
+tsrnn CfC and LTC each >= 5x faster than ncps' (measured on the issue's machine: ncps CfC about 170 ms, LTC
+1.5-2.5 s, LSTM about 24 ms).
 
 ``cfc_gemm_floor`` times only the matrix products a dense CfC layer of this shape cannot avoid (per step: the
 recurrent half of the backbone layer and the four heads forward, the same two backward; then the weight
 gradients as GEMMs over all steps), with nothing else: no layer can run faster than that on this machine.
+
+The machines these run on are shared and their speed drifts by up to 2x over minutes, so the layers compared
+with each other are timed in one fresh process, taking turns call by call (CfC group: tsrnn CfC, ncps CfC, the
+GEMM floor, LSTM; LTC group; LEM group): each ratio is the median over the turns of the ratio within a turn,
+each time the median over the turns.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
 import subprocess
 import sys
 
 from _common import write
 
 CHILD = r"""
-import json, sys, time, torch
+import json, statistics, sys, time, torch
 torch.set_num_threads(1)
 cfg = json.loads(sys.argv[1])
 torch.manual_seed(0)
 B, L, M, N = cfg["B"], cfg["L"], cfg["M"], cfg["N"]
 x, dt = torch.randn(B, L, M), torch.rand(B, L) + 0.5
-what = cfg["what"]
-if what == "tsrnn_cfc":
-    from tsrnn.nn.cfc import CfC; m = CfC(M, N); f = lambda: m(x, dt=dt)[0]
-elif what == "tsrnn_ltc":
-    from tsrnn.nn.ltc import LTC; m = LTC(M, N); f = lambda: m(x, dt=dt)[0]
-elif what == "tsrnn_lem":
-    from tsrnn.nn.lem import LEM; m = LEM(M, N); f = lambda: m(x, dt=dt)[0]
-elif what == "tsrnn_lem_loop":
-    from tsrnn.nn.lem import LEM; m = LEM(M, N); m.use_fused = False; f = lambda: m(x, dt=dt)[0]
-elif what == "ncps_cfc":
-    import ncps.torch; m = ncps.torch.CfC(M, N); f = lambda: m(x)[0]
-elif what == "ncps_ltc":
-    import ncps.torch; m = ncps.torch.LTC(M, N); f = lambda: m(x)[0]
-elif what == "cfc_gemm_floor":
+
+
+def gemm_floor():
     U, H = 128, 4 * N
     w_h, w_o = torch.randn(U, N), torch.randn(H, U)
     h, a, d, z = torch.randn(B, N), torch.randn(B, U), torch.randn(B, H), torch.randn(B, U)
     A, D, Z, P = torch.randn(L * B, U), torch.randn(L * B, H), torch.randn(L * B, U), torch.randn(L * B, N)
-    def floor():
+    def run():
         for _ in range(L):
             h @ w_h.t(); a @ w_o.t(); d @ w_o; z @ w_h
         D.t() @ A; Z.t() @ P
-else:
-    m = torch.nn.LSTM(M, N, batch_first=True); f = lambda: m(x)[0]
-times = []
-for _ in range(cfg["repeat"] + 1):
+    return run
+
+
+def layer(what):
     if what == "cfc_gemm_floor":
-        t0 = time.perf_counter(); floor(); times.append(time.perf_counter() - t0)
-        continue
-    m.zero_grad(set_to_none=True)
-    t0 = time.perf_counter(); f().sum().backward(); times.append(time.perf_counter() - t0)
-times = sorted(times[1:])
-print(json.dumps({"seconds": times[len(times) // 2]}))
+        return gemm_floor()
+    if what.startswith("tsrnn_"):
+        from tsrnn.nn.cfc import CfC
+        from tsrnn.nn.lem import LEM
+        from tsrnn.nn.ltc import LTC
+        m = {"tsrnn_cfc": lambda: CfC(M, N), "tsrnn_ltc": lambda: LTC(M, N), "tsrnn_lem": lambda: LEM(M, N),
+             "tsrnn_lem_loop": lambda: LEM(M, N)}[what]()
+        m.use_fused = what != "tsrnn_lem_loop"
+        forward = lambda: m(x, dt=dt)[0]
+    elif what.startswith("ncps_"):
+        import ncps.torch
+        m = ncps.torch.CfC(M, N) if what == "ncps_cfc" else ncps.torch.LTC(M, N)
+        forward = lambda: m(x)[0]
+    else:
+        m = torch.nn.LSTM(M, N, batch_first=True)
+        forward = lambda: m(x)[0]
+    def run():
+        m.zero_grad(set_to_none=True)
+        forward().sum().backward()
+    return run
+
+
+runs = {what: layer(what) for what in cfg["what"]}
+times = {what: [] for what in runs}
+for turn in range(cfg["turns"] + 1):
+    for what, run in runs.items():
+        t0 = time.perf_counter(); run(); times[what].append(time.perf_counter() - t0)
+times = {k: v[1:] for k, v in times.items()}  # the first turn warms up
+print(json.dumps(times))
 """
 
+GROUPS = (("tsrnn_cfc", "ncps_cfc", "cfc_gemm_floor", "lstm"), ("tsrnn_ltc", "ncps_ltc"), ("tsrnn_lem", "tsrnn_lem_loop"))
+RATIOS = {"cfc_vs_ncps": ("ncps_cfc", "tsrnn_cfc"), "ltc_vs_ncps": ("ncps_ltc", "tsrnn_ltc"),
+          "lem_loop_vs_fused": ("tsrnn_lem_loop", "tsrnn_lem"), "cfc_over_lstm": ("tsrnn_cfc", "lstm"),
+          "cfc_over_gemm_floor": ("tsrnn_cfc", "cfc_gemm_floor"), "ncps_cfc_over_gemm_floor": ("ncps_cfc", "cfc_gemm_floor")}
 
-def measure(**cfg):
+
+def measure(what, turns, **shape):
+    """Per-turn seconds of every layer in ``what``, timed in turns in one fresh process."""
+    cfg = dict(what=list(what), turns=turns, **shape)
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(cfg)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=15, help="timed calls of every layer (LTC group: a third)")
+    args = parser.parse_args()
     shape = dict(B=32, L=200, M=8, N=64)
-    seconds = {}
-    for what, repeat in (("tsrnn_cfc", 9), ("ncps_cfc", 9), ("cfc_gemm_floor", 9), ("tsrnn_ltc", 3), ("ncps_ltc", 3),
-                         ("tsrnn_lem", 9), ("tsrnn_lem_loop", 9), ("lstm", 9)):
-        seconds[what] = measure(what=what, repeat=repeat, **shape)
-        print(f"{what:<10} {seconds[what] * 1e3:8.1f} ms", flush=True)
-    ratios = {"cfc_vs_ncps": seconds["ncps_cfc"] / seconds["tsrnn_cfc"],
-              "ltc_vs_ncps": seconds["ncps_ltc"] / seconds["tsrnn_ltc"],
-              "lem_loop_vs_fused": seconds["tsrnn_lem_loop"] / seconds["tsrnn_lem"],
-              "cfc_over_lstm": seconds["tsrnn_cfc"] / seconds["lstm"], "lem_over_lstm": seconds["tsrnn_lem"] / seconds["lstm"],
-              "cfc_over_gemm_floor": seconds["tsrnn_cfc"] / seconds["cfc_gemm_floor"],
-              "ncps_cfc_over_gemm_floor": seconds["ncps_cfc"] / seconds["cfc_gemm_floor"]}
+    per_turn = {}
+    for group in GROUPS:
+        per_turn.update(measure(group, max(3, args.turns // 3) if "tsrnn_ltc" in group else args.turns, **shape))
+    seconds = {k: statistics.median(v) for k, v in per_turn.items()}
+    ratios = {k: statistics.median([x / y for x, y in zip(per_turn[a], per_turn[b], strict=True)]) for k, (a, b) in RATIOS.items()}
+    ratios["lem_over_lstm"] = seconds["tsrnn_lem"] / seconds["lstm"]  # different groups: ratio of medians
+    for k, v in seconds.items():
+        print(f"{k:<15} {v * 1e3:8.1f} ms")
     print(", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()))
-    print("wrote", write("liquid_speed", {"shape": shape, "seconds": seconds, "ratios": ratios}))
+    print("wrote", write("liquid_speed", {"shape": shape, "seconds": seconds, "ratios": ratios, "per_turn": per_turn}))
 
 
 if __name__ == "__main__":

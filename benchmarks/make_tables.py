@@ -162,7 +162,9 @@ def main():
         sh = ls["shape"]
         parts.append("\nLiquid and continuous-time RNNs: speed (CPU)\n---------------------------------------------\n\n"
                      f"``benchmarks/bench_liquid_speed.py``: forward+backward at B={sh['B']}, L={sh['L']}, {sh['M']} inputs, "
-                     f"{sh['N']} units, one thread, each in a fresh process.\n\n" + _machine(ls["machine"]) + "\n")
+                     f"{sh['N']} units, one thread; the layers compared with each other take turns in one fresh "
+                     f"process, and times and ratios are medians over {len(ls['per_turn']['tsrnn_cfc'])} turns (LTC: "
+                     f"{len(ls['per_turn']['tsrnn_ltc'])}), every ratio taken within a turn.\n\n" + _machine(ls["machine"]) + "\n")
         names = {"tsrnn_cfc": "tsrnn CfC", "ncps_cfc": "ncps CfC", "tsrnn_ltc": "tsrnn LTC (6 unfolds)",
                  "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM",
                  "tsrnn_lem_loop": "tsrnn LEM, autograd step loop", "lstm": "torch.nn.LSTM",
