@@ -243,18 +243,17 @@ class _DenseCfCSequence(torch.autograd.Function):
         memory = p_mem is not None
         new = lambda width: p.new_empty(length, n_batch, width)  # noqa: E731
         # tanh(x) = 2 sigmoid(2 x) - 1, and torch's sigmoid kernel is its own while tanh goes through MKL (several
-        # times slower on AMD CPUs): every tanh of the loop is a sigmoid of weights with the scalings folded in.
-        # Backbone layer i keeps s_i = sigmoid(2 inner z_i) = (1 + u_i) / 2, u_i = tanh(inner z_i); the next layer
-        # reads outer * u_i = 2 outer s_i - outer (the constant folded into its bias); the ff heads keep
-        # (1 + tanh) / 2 (their rows doubled). After the loop the buffers are turned into u_i and tanh values.
+        # times slower on AMD CPUs): every tanh of the loop is a sigmoid, its input doubled by prescaled weights.
+        # Backbone layer i computes u_i = tanh(inner z_i) (sigmoid, then 2 s - 1 in place) and the next layer
+        # reads outer * u_i; the ff heads keep (1 + tanh) / 2 (their rows doubled), turned into tanh after the loop.
         ff_rows = p.new_ones(4 * n)
         ff_rows[: 2 * n] = 2.0
         if depth:
             p_steps = (p.transpose(0, 1) * (2.0 * inner)).unbind(0)
             w_first = (w_h * (2.0 * inner)).t()
-            layers = [((w * (4.0 * inner * outer)).t(), (b - outer * w.sum(1)) * (2.0 * inner))
+            layers = [((w * (2.0 * inner * outer)).t(), b * (2.0 * inner))
                       for w, b in zip(weights[2::2], weights[3::2], strict=True)]
-            heads = ((weights[0] * (2.0 * outer) * ff_rows[:, None]).t(), (weights[1] - outer * weights[0].sum(1)) * ff_rows)
+            heads = ((weights[0] * outer * ff_rows[:, None]).t(), weights[1] * ff_rows)
         else:
             p_steps = (p.transpose(0, 1) * ff_rows).unbind(0)
             w_first = (w_h * ff_rows[:, None]).t()
@@ -291,8 +290,10 @@ class _DenseCfCSequence(torch.autograd.Function):
                 state = h
             if depth:
                 a = torch.addmm(p_steps[t], state, w_first, out=act_steps[0][t]).sigmoid_()
+                a = torch.add(minus_one, a, alpha=2.0, out=a)
                 for i, (w, b) in enumerate(layers, start=1):
                     a = torch.addmm(b, a, w, out=act_steps[i][t]).sigmoid_()
+                    a = torch.add(minus_one, a, alpha=2.0, out=a)
                 torch.addmm(heads[1], a, heads[0], out=out_steps[t])
             else:
                 torch.addmm(p_steps[t], state, w_first, out=out_steps[t])
@@ -312,8 +313,7 @@ class _DenseCfCSequence(torch.autograd.Function):
                 c = c_new if mask is None else torch.where(mask[:, t, None], c_new, cells[t - 1] if t else c0)
                 if mask is not None:
                     cells[t] = c  # the carried cell state (the backward rebuilds c_new from the gates)
-        for buffer in (*acts, feats):  # sigmoid(2 x) -> tanh(x)
-            buffer.mul_(2.0).sub_(1.0)
+        feats.mul_(2.0).sub_(1.0)  # sigmoid(2 x) -> tanh(x)
         # d h_t / d (ff1, ff2, t_a, t_b) pre-activations, all steps at once, written in place into ``out``
         one = p.new_ones(())
         coef, f1, f2 = out, feats[..., :n], feats[..., n:]
