@@ -27,7 +27,7 @@ import sys
 from _common import write
 
 CHILD = r"""
-import json, statistics, sys, time, torch
+import json, sys, time, torch
 torch.set_num_threads(1)
 cfg = json.loads(sys.argv[1])
 torch.manual_seed(0)
