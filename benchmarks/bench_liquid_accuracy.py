@@ -43,7 +43,7 @@ CONFIGS = {  # per dataset: the best configuration found for each family (digits
     },
     "vowels": {
         "CfC": (CfCClassifier, dict(units=64, backbone_units=128, lr=1e-3, weight_decay=0.1, max_epochs=150)),
-        "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, weight_decay=0.1, max_epochs=60)),
+        "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, weight_decay=0.1, max_epochs=80)),
         "LTC": (LTCClassifier, dict(units=64, mixed_memory=True, lr=3e-3, max_epochs=60)),
     },
 }
