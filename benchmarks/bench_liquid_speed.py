@@ -54,8 +54,7 @@ def layer(what):
         from tsrnn.nn.cfc import CfC
         from tsrnn.nn.lem import LEM
         from tsrnn.nn.ltc import LTC
-        m = {"tsrnn_cfc": lambda: CfC(M, N), "tsrnn_ltc": lambda: LTC(M, N), "tsrnn_lem": lambda: LEM(M, N),
-             "tsrnn_lem_loop": lambda: LEM(M, N)}[what]()
+        m = {"tsrnn_cfc": CfC, "tsrnn_ltc": LTC, "tsrnn_lem": LEM, "tsrnn_lem_loop": LEM}[what](M, N)
         m.use_fused = what != "tsrnn_lem_loop"
         forward = lambda: m(x, dt=dt)[0]
     elif what.startswith("ncps_"):
