@@ -10,15 +10,20 @@
   training): predictors that may use only the order of the observations against ones that use their times.
 
     python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular,baselines] [--families CfC,LEM,LTC]
-                                               [--seeds 1]
+                                               [--seeds 1] [--first-seed 0] [--set key=value ...]
 
 Each part writes ``results/liquid_<part>.json`` (a run of some families keeps the other families' entries; ``machines``
-records the machine of every entry).
+records the machine of every entry). A run with ``--set`` (a configuration changed from ``CONFIGS``, values read
+as JSON, e.g. ``--set lr_decay=0.98 --set units=128``) is a search run: it is recorded in
+``results/liquid_sweeps.json`` under the part, family, changes and seeds, never as the part's result. Choose a
+configuration on some seeds and confirm it on others (``--first-seed``): the best of many configurations on the
+same seeds overstates it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -108,14 +113,45 @@ def irregular_baselines(n: int = 2000, seed: int = 1000) -> dict:
     return out
 
 
+def _parse_setting(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"--set expects KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value  # a bare string such as mode=no_gate
+
+
+def _changed(params: dict, changes: dict) -> dict:
+    """``params`` with ``changes`` applied; Trainer arguments (``gradient_clip_val``) go into ``trainer_kwargs``."""
+    trainer = {"gradient_clip_val", "gradient_clip_algorithm", "accumulate_grad_batches"}
+    out = {**params, **{k: v for k, v in changes.items() if k not in trainer}}
+    kwargs = {**params.get("trainer_kwargs", {}), **{k: v for k, v in changes.items() if k in trainer}}
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}  # --set gradient_clip_val=null removes it
+    out.pop("trainer_kwargs", None)
+    return {**out, "trainer_kwargs": kwargs} if kwargs else out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--part", default="digits,vowels,irregular")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--families", default="CfC,LEM,LTC")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change a parameter of the configurations run (a search run; value read as JSON)")
     args = parser.parse_args()
-    seeds, families = list(range(args.seeds)), args.families.split(",")
+    seeds, families = list(range(args.first_seed, args.first_seed + args.seeds)), args.families.split(",")
+    changes = dict(_parse_setting(s) for s in args.set)
     for part in args.part.split(","):  # one results file per part, so parts can run in parallel
+        if part in ("digits", "vowels") and (changes or args.first_seed):
+            configs = {name: (cls, _changed(params, changes)) for name, (cls, params) in CONFIGS[part].items()}
+            make = sequential_digits if part == "digits" else vowels
+            result = classification(make, configs, seeds, families)
+            key = f" {json.dumps(changes, sort_keys=True)} seeds {seeds[0]}-{seeds[-1]}"
+            print("wrote", merge("liquid_sweeps", {f"{part} {name}{key}": r for name, r in result.items()}))
+            continue
         if part == "digits":
             result = classification(sequential_digits, CONFIGS["digits"], seeds, families)
         elif part == "vowels":
