@@ -14,8 +14,8 @@
 
 Each part writes ``results/liquid_<part>.json`` (a run of some families keeps the other families' entries; ``machines``
 records the machine of every entry). A run with ``--set`` (a configuration changed from ``CONFIGS``, values read
-as JSON, e.g. ``--set lr_decay=0.98 --set units=128``) is a search run: it is recorded in
-``results/liquid_sweeps.json`` under the part, family, changes and seeds, never as the part's result. Choose a
+as JSON, e.g. ``--set lr_decay=0.98 --set units=128``) or on other seeds is a search run: it is recorded in
+``results/liquid_sweeps.json`` under the part, family, seeds and full configuration, never as the part's result. Choose a
 configuration on some seeds and confirm it on others (``--first-seed``): the best of many configurations on the
 same seeds overstates it.
 """
@@ -47,7 +47,8 @@ CONFIGS = {  # per dataset: the best configuration found for each family (digits
         "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
     },
     "vowels": {
-        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, lr=1e-3, weight_decay=0.1, max_epochs=150)),
+        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, mixed_memory=True, lr=1e-3, weight_decay=1.0,
+                                    max_epochs=150)),
         "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, weight_decay=0.1, max_epochs=80)),
         "LTC": (LTCClassifier, dict(units=64, mixed_memory=True, lr=3e-3, max_epochs=60)),
     },
@@ -149,8 +150,9 @@ def main():
             configs = {name: (cls, _changed(params, changes)) for name, (cls, params) in CONFIGS[part].items()}
             make = sequential_digits if part == "digits" else vowels
             result = classification(make, configs, seeds, families)
-            key = f" {json.dumps(changes, sort_keys=True)} seeds {seeds[0]}-{seeds[-1]}"
-            print("wrote", merge("liquid_sweeps", {f"{part} {name}{key}": r for name, r in result.items()}))
+            runs = {f"{part} {name} seeds {seeds[0]}-{seeds[-1]} {json.dumps(r['params'], sort_keys=True)}": r
+                    for name, r in result.items()}  # keyed by the full configuration, which CONFIGS may leave
+            print("wrote", merge("liquid_sweeps", runs))
             continue
         if part == "digits":
             result = classification(sequential_digits, CONFIGS["digits"], seeds, families)

@@ -183,10 +183,18 @@ def main():
                      "``benchmarks/bench_liquid_accuracy.py``: sequential 8x8 digits (stratified 80/20) and "
                      "JapaneseVowels (UEA train/test), ``pooling=\"last\"``; the configuration of every row is in the "
                      "results file.\n\n" + _machines(("digits", digits), ("JapaneseVowels", vowels_)) + "\n")
-        rows = [[task, fam, ", ".join(f"{a:.4f}" for a in r["accuracy"]), f"{r['fit_s']:.0f}"]
+        rows = [[task, fam, ", ".join(f"{a:.4f}" for a in r["accuracy"]), f"{r['mean']:.3f}", f"{r['fit_s']:.0f}"]
                 for task, res in (("sequential digits", digits), ("JapaneseVowels", vowels_)) if res
                 for fam, r in res["results"].items()]
-        parts.append(_table(["dataset", "family", "test accuracy per seed", "fit s"], rows))
+        parts.append(_table(["dataset", "family", "test accuracy per seed (seeds 0, 1, ...)", "mean", "fit s"], rows))
+    sweeps = _load("liquid_sweeps")
+    if sweeps:
+        parts.append("\nSearch runs (``--set`` / ``--first-seed``; ``results/liquid_sweeps.json``): the part, the family, "
+                     "the seeds and the configuration of each run; a configuration chosen on some seeds is "
+                     "confirmed on others.\n\n" + _machines((None, sweeps)) + "\n")
+        rows = [[key, f"{r['mean']:.3f}", f"{min(r['accuracy']):.3f}-{max(r['accuracy']):.3f}"]
+                for key, r in sweeps["results"].items()]
+        parts.append(_table(["run (part, family, seeds, configuration)", "mean accuracy", "range"], rows))
     if irregular:
         parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 tasks) or "
                      "test error rate (JapaneseVowels) of the same model fitted with times, without times and on "
