@@ -157,6 +157,37 @@ def test_trainer_kwargs_pass_through(panel):
     assert clf.n_epochs_trained_ == 1
 
 
+def test_lr_factor_warmup_and_cosine():
+    from tsrnn.training.module import lr_factor
+
+    f = [lr_factor(s, steps_per_epoch=4, max_epochs=5, schedule="cosine", warmup_epochs=1) for s in range(20)]
+    np.testing.assert_allclose(f[:4], [0.25, 0.5, 0.75, 1.0])  # linear warm-up over the first epoch
+    np.testing.assert_allclose(f[4:], 0.5 * (1 + np.cos(np.pi * np.arange(16) / 16)))  # then 1 -> 0 per step
+    f = [lr_factor(s, steps_per_epoch=2, max_epochs=4, lr_decay=0.5, lr_decay_start=1, warmup_epochs=1)
+         for s in range(8)]
+    np.testing.assert_allclose(f, [0.5, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125])  # warm-up, then the decay
+
+
+class _RecordLR(__import__("lightning").pytorch.Callback):
+    def __init__(self):
+        self.lrs = []
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        self.lrs.append(trainer.optimizers[0].param_groups[0]["lr"])
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"lr_schedule": "cosine", "warmup_epochs": 1}, [0.5, 1.0] + list(0.5 * (1 + np.cos(np.pi * np.arange(4) / 4)))),
+    ({"lr_decay": 0.5, "lr_decay_start": 1}, [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]),
+    ({}, [1.0] * 6),
+], ids=["cosine_warmup", "exponential", "constant"])
+def test_estimator_follows_lr_schedule_per_step(panel, params, expected):
+    X, y = panel  # 40 samples, batch 16: two full batches per epoch (the incomplete last one is dropped)
+    record = _RecordLR()
+    S5Classifier(**{**TINY, "max_epochs": 3, "lr": 0.01, **params, "trainer_kwargs": {"callbacks": [record]}}).fit(X, y)
+    np.testing.assert_allclose(record.lrs, 0.01 * np.asarray(expected), rtol=1e-12)
+
+
 def test_step_rescale_changes_predictions_without_refit(series):
     f = S5Forecaster(lookback=16, horizon=4, **TINY).fit(series)
     base = f.predict()
@@ -213,6 +244,10 @@ BAD_PARAMS = [
     ({"discretization": "rk4"}, ValueError, "discretization"),
     ({"batch_size": 2.5}, TypeError, "batch_size"),
     ({"random_state": "seed"}, TypeError, "random_state"),
+    ({"lr_schedule": "step"}, ValueError, "lr_schedule"),
+    ({"lr_schedule": "cosine", "lr_decay": 0.9}, ValueError, "lr_decay"),
+    ({"warmup_epochs": 2}, ValueError, "warmup_epochs"),
+    ({"warmup_epochs": -1}, ValueError, "warmup_epochs"),
 ]
 
 

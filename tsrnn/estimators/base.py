@@ -26,6 +26,8 @@ TRAINING_PARAMS = {
     "ssm_lr": 1e-3,
     "lr_decay": 1.0,
     "lr_decay_start": 0,
+    "lr_schedule": "exponential",
+    "warmup_epochs": 0,
     "early_stopping": False,
     "patience": 10,
     "validation_fraction": 0.1,
@@ -50,6 +52,12 @@ lr_decay : float, default=1.0
     Multiply every learning rate by this factor after each epoch from epoch ``lr_decay_start`` on (1.0: constant).
 lr_decay_start : int, default=0
     Epochs run at the initial learning rate before the decay starts.
+lr_schedule : {"exponential", "cosine"}, default="exponential"
+    "exponential" follows ``lr_decay`` (constant at 1.0); "cosine" anneals every learning rate to 0 over
+    ``max_epochs`` per step, as in the S4/S5 papers (``lr_decay`` and ``lr_decay_start`` must then stay at their
+    defaults).
+warmup_epochs : int, default=0
+    Epochs of linear warm-up (per step, from ``lr / warmup_steps``) before either schedule.
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training samples (forecasters: the last ``validation_fraction`` of
     every series, in time order) and stop after ``patience`` epochs without improvement; the best weights are
@@ -153,6 +161,14 @@ class BaseSequenceEstimator(BaseEstimator):
         _check_param("weight_decay", self.weight_decay, float, 0)
         _check_param("lr_decay", self.lr_decay, float, 0, 1)
         _check_param("lr_decay_start", self.lr_decay_start, int, 0)
+        _check_param("lr_schedule", self.lr_schedule, None, choices=("exponential", "cosine"))
+        _check_param("warmup_epochs", self.warmup_epochs, int, 0)
+        if self.lr_schedule == "cosine" and (self.lr_decay != 1.0 or self.lr_decay_start != 0):
+            raise ValueError(f"lr_decay = {self.lr_decay} and lr_decay_start = {self.lr_decay_start} belong to the "
+                             "exponential schedule; with lr_schedule='cosine' leave them at 1.0 and 0")
+        if self.warmup_epochs >= self.max_epochs and self.warmup_epochs:
+            raise ValueError(f"warmup_epochs = {self.warmup_epochs} leaves no epoch after the warm-up "
+                             f"(max_epochs = {self.max_epochs})")
         _check_param("patience", self.patience, int, 1)
         _check_param("validation_fraction", self.validation_fraction, float, 0, 1)
         _check_param("device", self.device, None, choices=("auto", "cpu", "cuda", "gpu", "mps"))
@@ -185,7 +201,8 @@ class BaseSequenceEstimator(BaseEstimator):
             history = fit_network(
                 net, arrays, loss=loss, max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
                 weight_decay=self.weight_decay, ssm_lr=self.ssm_lr, lr_decay=self.lr_decay,
-                lr_decay_start=self.lr_decay_start, early_stopping=self.early_stopping, val_arrays=val_arrays,
+                lr_decay_start=self.lr_decay_start, lr_schedule=self.lr_schedule, warmup_epochs=self.warmup_epochs,
+                early_stopping=self.early_stopping, val_arrays=val_arrays,
                 patience=self.patience, validation_fraction=self.validation_fraction, device=self.device,
                 precision=self.precision, verbose=self.verbose,
                 trainer_kwargs={**self._trainer_defaults, **(self.trainer_kwargs or {})}, rng=rng)

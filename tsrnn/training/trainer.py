@@ -110,7 +110,8 @@ def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", ver
 def fit_network(net, arrays: dict, *, loss: str, max_epochs: int, batch_size: int, lr: float, weight_decay: float,
                 ssm_lr: float, early_stopping: bool, patience: int, validation_fraction: float, device: str,
                 precision, verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator,
-                lr_decay: float = 1.0, lr_decay_start: int = 0, val_arrays: dict | None = None) -> list[dict]:
+                lr_decay: float = 1.0, lr_decay_start: int = 0, lr_schedule: str = "exponential",
+                warmup_epochs: int = 0, val_arrays: dict | None = None) -> list[dict]:
     """Train ``net`` on ``arrays`` (dict of equal-length arrays with ``x`` and ``y``) through Lightning.
 
     Returns the per-epoch history. Training batches are reshuffled every epoch and an incomplete last batch is
@@ -142,7 +143,8 @@ def fit_network(net, arrays: dict, *, loss: str, max_epochs: int, batch_size: in
         best = _BestWeights()
         callbacks += [EarlyStopping(monitor="val_loss", patience=patience, mode="min"), best]
     module = SequenceLightningModule(net, loss=loss, lr=lr, weight_decay=weight_decay, ssm_lr=ssm_lr,
-                                     lr_decay=lr_decay, lr_decay_start=lr_decay_start)
+                                     lr_decay=lr_decay, lr_decay_start=lr_decay_start, lr_schedule=lr_schedule,
+                                     warmup_epochs=warmup_epochs)
     with quiet(verbose):
         trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
         trainer.fit(module, train_loader, val_loader)
