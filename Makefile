@@ -15,8 +15,9 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(VENV)/bin/tsrnn demo --out demo_output
 
+# Two pytest workers (pytest-xdist), one torch thread each: the CI machines have two cores.
 test: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2
 
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) benchmarks/run_all.py

@@ -40,15 +40,15 @@ import irregular_pipelines  # noqa: E402
 
 CONFIGS = {  # per dataset: the best configuration found for each family (digits: the paper's LEM dt for sMNIST)
     "digits": {
-        "CfC": (CfCClassifier, dict(units=64, mode="no_gate", mixed_memory=True, lr=1e-3, max_epochs=100,
-                                    trainer_kwargs={"gradient_clip_val": 1.0})),
+        "CfC": (CfCClassifier, dict(units=64, mode="no_gate", mixed_memory=True, lr=2e-3, lr_schedule="cosine",
+                                    warmup_epochs=5, max_epochs=100, trainer_kwargs={"gradient_clip_val": 1.0})),
         "LEM": (LEMClassifier, dict(units=128, dt=0.21, lr=3e-3, max_epochs=120,
                                     trainer_kwargs={"gradient_clip_val": 1.0})),
         "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
     },
     "vowels": {
-        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, mixed_memory=True, lr=1e-3, weight_decay=1.0,
-                                    max_epochs=150)),
+        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, mixed_memory=True, lr=2e-3, lr_schedule="cosine",
+                                    warmup_epochs=5, weight_decay=1.0, max_epochs=150)),
         "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, weight_decay=0.1, max_epochs=80)),
         "LTC": (LTCClassifier, dict(units=64, mixed_memory=True, lr=3e-3, max_epochs=60)),
     },
