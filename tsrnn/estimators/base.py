@@ -163,10 +163,7 @@ class BaseSequenceEstimator(BaseEstimator):
         _check_param("lr_decay_start", self.lr_decay_start, int, 0)
         _check_param("lr_schedule", self.lr_schedule, None, choices=("exponential", "cosine"))
         _check_param("warmup_epochs", self.warmup_epochs, int, 0)
-        if self.lr_schedule == "cosine" and (self.lr_decay != 1.0 or self.lr_decay_start != 0):
-            raise ValueError(f"lr_decay = {self.lr_decay} and lr_decay_start = {self.lr_decay_start} belong to the "
-                             "exponential schedule; with lr_schedule='cosine' leave them at 1.0 and 0")
-        if self.warmup_epochs >= self.max_epochs and self.warmup_epochs:
+        if self.warmup_epochs and self.warmup_epochs >= self.max_epochs:
             raise ValueError(f"warmup_epochs = {self.warmup_epochs} leaves no epoch after the warm-up "
                              f"(max_epochs = {self.max_epochs})")
         _check_param("patience", self.patience, int, 1)
