@@ -6,10 +6,12 @@
 - Irregular pipelines (``examples/irregular_pipelines.py``): ETTh1 forecast at an irregular horizon, a
   simulated oscillator forecast, ETTh1 queries and JapaneseVowels with dropped frames, each model with times,
   without times and on interpolated data. Issue target: with times at least 1.5x lower error than without.
+- Irregular JapaneseVowels over seeds (``--part irregular_vowels``): that pipeline alone, once per seed.
 - Irregular baselines: what the times are worth on the two ETTh1 tasks for simple fixed predictors (no
   training): predictors that may use only the order of the observations against ones that use their times.
 
-    python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular,baselines] [--families CfC,LEM,LTC]
+    python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular,irregular_vowels,baselines]
+                                               [--families CfC,LEM,LTC]
                                                [--seeds 1] [--first-seed 0] [--set key=value ...]
 
 Each part writes ``results/liquid_<part>.json`` (a run of some families keeps the other families' entries; ``machines``
@@ -114,6 +116,22 @@ def irregular_baselines(n: int = 2000, seed: int = 1000) -> dict:
     return out
 
 
+def irregular_vowels(seeds, families) -> dict:
+    """The JapaneseVowels irregular pipeline (``examples/irregular_pipelines.py``) over several seeds (each seed
+    draws other dropped frames and another initialization): per-seed test error with times, without times and on
+    the interpolated grid, and the ratio of the mean errors without / with times."""
+    out = {}
+    for name in families:
+        runs = [irregular_pipelines.japanese_vowels(name, seed=seed) for seed in seeds]
+        errors = {label: [r[label] for r in runs] for label in irregular_pipelines.VARIANTS}
+        for seed, r in zip(seeds, runs, strict=True):
+            print(f"{name:<4} irregular JapaneseVowels seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.items()),
+                  flush=True)
+        out[name] = {"seeds": list(seeds), "test error": errors,
+                     "without / with times": float(np.mean(errors["without times"]) / np.mean(errors["with times"]))}
+    return out
+
+
 def _parse_setting(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -158,6 +176,8 @@ def main():
             result = classification(sequential_digits, CONFIGS["digits"], seeds, families)
         elif part == "vowels":
             result = classification(vowels, CONFIGS["vowels"], seeds, families)
+        elif part == "irregular_vowels":
+            result = irregular_vowels(seeds, families)
         elif part == "baselines":
             result = irregular_baselines()
         else:
