@@ -122,11 +122,12 @@ def irregular_vowels(seeds, families) -> dict:
     the interpolated grid, and the ratio of the mean errors without / with times."""
     out = {}
     for name in families:
-        runs = [irregular_pipelines.japanese_vowels(name, seed=seed) for seed in seeds]
+        runs = []
+        for seed in seeds:  # printed as each seed finishes
+            runs.append(irregular_pipelines.japanese_vowels(name, seed=seed))
+            print(f"{name:<4} irregular JapaneseVowels seed {seed}: "
+                  + ", ".join(f"{k} {v:.4f}" for k, v in runs[-1].items()), flush=True)
         errors = {label: [r[label] for r in runs] for label in irregular_pipelines.VARIANTS}
-        for seed, r in zip(seeds, runs, strict=True):
-            print(f"{name:<4} irregular JapaneseVowels seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in r.items()),
-                  flush=True)
         out[name] = {"seeds": list(seeds), "test error": errors,
                      "without / with times": float(np.mean(errors["without times"]) / np.mean(errors["with times"]))}
     return out
