@@ -164,19 +164,18 @@ def main():
     args = parser.parse_args()
     seeds, families = list(range(args.first_seed, args.first_seed + args.seeds)), args.families.split(",")
     changes = dict(_parse_setting(s) for s in args.set)
+    datasets = {"digits": sequential_digits, "vowels": vowels}
+    if changes and not set(args.part.split(",")) <= set(datasets):
+        raise SystemExit(f"--set applies to the parts {sorted(datasets)} only, got --part {args.part}")
     for part in args.part.split(","):  # one results file per part, so parts can run in parallel
-        if part in ("digits", "vowels") and (changes or args.first_seed):
+        if part in datasets:
             configs = {name: (cls, _changed(params, changes)) for name, (cls, params) in CONFIGS[part].items()}
-            make = sequential_digits if part == "digits" else vowels
-            result = classification(make, configs, seeds, families)
-            runs = {f"{part} {name} seeds {seeds[0]}-{seeds[-1]} {json.dumps(r['params'], sort_keys=True)}": r
-                    for name, r in result.items()}  # keyed by the full configuration, which CONFIGS may leave
-            print("wrote", merge("liquid_sweeps", runs))
-            continue
-        if part == "digits":
-            result = classification(sequential_digits, CONFIGS["digits"], seeds, families)
-        elif part == "vowels":
-            result = classification(vowels, CONFIGS["vowels"], seeds, families)
+            result = classification(datasets[part], configs, seeds, families)
+            if changes or args.first_seed:  # a search run
+                runs = {f"{part} {name} seeds {seeds[0]}-{seeds[-1]} {json.dumps(r['params'], sort_keys=True)}": r
+                        for name, r in result.items()}  # keyed by the full configuration, which CONFIGS may leave
+                print("wrote", merge("liquid_sweeps", runs))
+                continue
         elif part == "irregular_vowels":
             result = irregular_vowels(seeds, families)
         elif part == "baselines":
