@@ -6,11 +6,13 @@
 - Irregular pipelines (``examples/irregular_pipelines.py``): ETTh1 forecast at an irregular horizon, a
   simulated oscillator forecast, ETTh1 queries and JapaneseVowels with dropped frames, each model with times,
   without times and on interpolated data. Issue target: with times at least 1.5x lower error than without.
-- Irregular JapaneseVowels over seeds (``--part irregular_vowels``): that pipeline alone, once per seed.
+- Irregular pipelines over seeds: JapaneseVowels (``--part irregular_vowels``) and the two ETTh1 tasks
+  (``--part irregular_etth1``), once per seed.
 - Irregular baselines: what the times are worth on the two ETTh1 tasks for simple fixed predictors (no
   training): predictors that may use only the order of the observations against ones that use their times.
 
-    python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular,irregular_vowels,baselines]
+    python benchmarks/bench_liquid_accuracy.py [--part digits,vowels,irregular,irregular_vowels,
+                                                      irregular_etth1,baselines]
                                                [--families CfC,LEM,LTC]
                                                [--seeds 1] [--first-seed 0] [--set key=value ...]
 
@@ -116,20 +118,23 @@ def irregular_baselines(n: int = 2000, seed: int = 1000) -> dict:
     return out
 
 
-def irregular_vowels(seeds, families) -> dict:
-    """The JapaneseVowels irregular pipeline (``examples/irregular_pipelines.py``) over several seeds (each seed
-    draws other dropped frames and another initialization): per-seed test error with times, without times and on
-    the interpolated grid, and the ratio of the mean errors without / with times."""
+def irregular_over_seeds(tasks, seeds, families) -> dict:
+    """Pipelines of ``examples/irregular_pipelines.py`` over several seeds (each seed draws other dropped
+    observations and another initialization): per-seed test error with times, without times and on the
+    interpolated grid, and the ratio of the mean errors without / with times. ``tasks`` maps a task name to its
+    pipeline function; results are keyed ``"<family> / <task>"``."""
     out = {}
     for name in families:
-        runs = []
-        for seed in seeds:  # printed as each seed finishes
-            runs.append(irregular_pipelines.japanese_vowels(name, seed=seed))
-            print(f"{name:<4} irregular JapaneseVowels seed {seed}: "
-                  + ", ".join(f"{k} {v:.4f}" for k, v in runs[-1].items()), flush=True)
-        errors = {label: [r[label] for r in runs] for label in irregular_pipelines.VARIANTS}
-        out[name] = {"seeds": list(seeds), "test error": errors,
-                     "without / with times": float(np.mean(errors["without times"]) / np.mean(errors["with times"]))}
+        for task, run in tasks.items():
+            runs = []
+            for seed in seeds:  # printed as each seed finishes
+                runs.append(run(name, seed=seed))
+                print(f"{name:<4} irregular {task} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in runs[-1].items()),
+                      flush=True)
+            errors = {label: [r[label] for r in runs] for label in irregular_pipelines.VARIANTS}
+            out[f"{name} / {task}"] = {
+                "seeds": list(seeds), "test error": errors,
+                "without / with times": float(np.mean(errors["without times"]) / np.mean(errors["with times"]))}
     return out
 
 
@@ -177,7 +182,10 @@ def main():
                 print("wrote", merge("liquid_sweeps", runs))
                 continue
         elif part == "irregular_vowels":
-            result = irregular_vowels(seeds, families)
+            result = irregular_over_seeds({"JapaneseVowels": irregular_pipelines.japanese_vowels}, seeds, families)
+        elif part == "irregular_etth1":
+            result = irregular_over_seeds({"ETTh1 forecast": irregular_pipelines.etth1_forecast,
+                                           "ETTh1 queries": irregular_pipelines.etth1_queries}, seeds, families)
         elif part == "baselines":
             result = irregular_baselines()
         else:

@@ -202,14 +202,17 @@ def main():
         rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),
                  f"{v['without times'] / max(v['with times'], 1e-12):.2f}x"] for k, v in irregular["results"].items()]
         parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
-    irregular_vowels = _load("liquid_irregular_vowels")
-    if irregular_vowels:
-        parts.append("\nThe JapaneseVowels pipeline over several seeds (``--part irregular_vowels``; each seed drops other "
-                     "frames and initializes anew): mean test error rate.\n\n" + _machines((None, irregular_vowels)) + "\n")
-        rows = [[fam, f"{r['seeds'][0]}-{r['seeds'][-1]}",
+    over_seeds = [(name, res) for name, res in (("JapaneseVowels", _load("liquid_irregular_vowels")),
+                                                  ("ETTh1", _load("liquid_irregular_etth1"))) if res]
+    if over_seeds:
+        parts.append("\nThe pipelines over several seeds (``--part irregular_vowels`` / ``irregular_etth1``; each seed "
+                     "drops other observations and initializes anew): mean test error rate (JapaneseVowels) or MSE "
+                     "(ETTh1), and the ratio of the means.\n\n" + _machines(*((None, res) for _, res in over_seeds)) + "\n")
+        rows = [[key, f"{r['seeds'][0]}-{r['seeds'][-1]}",
                  *(f"{np.mean(r['test error'][x]):.4f}" for x in ("with times", "without times", "interpolated")),
-                 f"{r['without / with times']:.2f}x"] for fam, r in irregular_vowels["results"].items()]
-        parts.append(_table(["family", "seeds", "with times", "without times", "interpolated", "without / with"], rows))
+                 f"{r['without / with times']:.2f}x"] for _, res in over_seeds for key, r in res["results"].items()]
+        parts.append(_table(["model / task", "seeds", "with times", "without times", "interpolated", "without / with"],
+                            rows))
     baselines = _load("liquid_irregular_baselines")
     if baselines:
         parts.append("\nWhat the times are worth on the ETTh1 tasks for fixed predictors (no training; test MSE of the "

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tsrnn.data import ChannelScaler, attach_times, check_panel, make_windows, to_model_inputs
+from tsrnn.data import ChannelScaler, attach_times, check_panel, make_windows, periodic_time_features, to_model_inputs
 
 
 def test_layouts():
@@ -23,6 +23,24 @@ def test_times_to_gaps_and_missing():
     x = check_panel(np.array([[[1.0], [np.nan]]]))
     inputs = to_model_inputs(x, indicators=True)
     assert inputs["x"].tolist() == [[[1.0, 1.0], [0.0, 0.0]]] and inputs["mask"] is None
+
+
+def test_periodic_time_features():
+    f = periodic_time_features(np.array([[0.0, 6.0, 12.0, 30.0]]), (24.0, 4.0))
+    assert f.shape == (1, 4, 4)  # sin at 24, sin at 4, cos at 24, cos at 4
+    np.testing.assert_allclose(f[0, :, 0], [0.0, 1.0, 0.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(f[0, :, 2], [1.0, 0.0, -1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(f[0, :, 1], [0.0, 0.0, 0.0, 0.0], atol=1e-12)  # 6 h = one and a half 4-h cycles
+    np.testing.assert_allclose(f[0, :, 3], [1.0, -1.0, 1.0, -1.0], atol=1e-12)
+    # appended after the values and the indicators; padding repeats the last time, so its features stay finite
+    p = attach_times(check_panel([np.array([[1.0], [np.nan]]), np.array([[2.0]])]),
+                     [np.array([0.0, 6.0]), np.array([12.0])])
+    x = to_model_inputs(p, indicators=True, time_periods=[24.0])["x"]
+    assert x.shape == (2, 2, 4) and np.isfinite(x).all()
+    np.testing.assert_allclose(x[0], [[1.0, 1.0, 0.0, 1.0], [0.0, 0.0, 1.0, 0.0]], atol=1e-7)
+    np.testing.assert_allclose(x[1, :, 2:], [[0.0, -1.0], [0.0, -1.0]], atol=1e-7)
+    with pytest.raises(ValueError, match="time_periods needs the observation times"):
+        to_model_inputs(check_panel(np.zeros((1, 3))), indicators=False, time_periods=[24.0])
 
 
 def test_windows_and_counts():

@@ -62,6 +62,47 @@ def test_forecasters_fit_predict(cls):
     assert np.isfinite(f.score(y[-40:-4], y[-4:]))
 
 
+@pytest.mark.parametrize("cls", [CfCRegressor, LTCClassifier, LEMRegressor], ids=lambda c: c.__name__)
+def test_time_periods_give_the_phase(cls, panel):
+    """Without time features only the gaps reach the model: shifting every time changes nothing. With
+    ``time_periods=(24,)`` a shift by half a period changes the predictions and a shift by a whole period does not;
+    streaming sees the same features."""
+    X, y, times = panel
+    target = y if "Classifier" in cls.__name__ else X[:, :, 1].sum(1)
+    out = (lambda e, t: e.predict_proba(X, times=t)) if "Classifier" in cls.__name__ else (lambda e, t: e.predict(X, times=t))
+    plain = _small(cls).fit(X, target, times=times)
+    np.testing.assert_allclose(out(plain, times + 12.0), out(plain, times), rtol=1e-5, atol=1e-6)
+    est = _small(cls, time_periods=(24,)).fit(X, target, times=times)
+    assert est.module_.backbone.layers[0].input_size == 2 + 2  # two value channels, sin and cos
+    np.testing.assert_allclose(out(est, times + 24.0), out(est, times), rtol=1e-4, atol=1e-5)
+    assert np.abs(out(est, times + 12.0) - out(est, times)).max() > 1e-4
+    streamed = est.stream(X, times=times, reset=True)[:, -1]
+    expect = est.predict(X, times=times)
+    if "Classifier" in cls.__name__:
+        assert (streamed == expect).all()
+    else:
+        np.testing.assert_allclose(streamed, expect, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="time_periods needs the observation times"):
+        est.predict(X)
+    with pytest.raises(ValueError, match="time_periods needs the observation times"):
+        _small(cls, time_periods=(24,)).fit(X, target)
+
+
+@pytest.mark.parametrize("channel_independent", [True, False])
+def test_forecaster_time_periods(channel_independent, tmp_path):
+    """Forecasters read the time features as covariates (not normalized, not forecast); save/load keeps them."""
+    t = np.arange(200.0)
+    y = np.stack([np.sin(2 * np.pi * t / 24), np.cos(2 * np.pi * t / 24) + 0.1 * t / 200], axis=1)
+    f = _small(CfCForecaster, lookback=16, horizon=4, time_periods=(24,), channel_independent=channel_independent)
+    f.fit(y, times=t)
+    assert f.module_.backbone.layers[0].input_size == (1 if channel_independent else 2) + 2
+    assert f.predict().shape == (4, 2)
+    shifted = f.predict(y[-40:], times=t[-40:] + 12.0)
+    assert np.abs(shifted - f.predict(y[-40:], times=t[-40:])).max() > 1e-5
+    f.save(tmp_path / "f")
+    np.testing.assert_allclose(tsrnn.load(tmp_path / "f").predict(), f.predict(), rtol=1e-6)
+
+
 @pytest.mark.parametrize("make", [
     lambda: CfCClassifier(units=12, wiring="ncp", max_epochs=1, random_state=0),
     lambda: CfCClassifier(units=6, backbone_units=8, mixed_memory=True, mode="no_gate", max_epochs=1, random_state=0),
@@ -95,6 +136,11 @@ def test_wired_layers_output_motor_neurons():
     (LTCClassifier, dict(solver=3), "solver"),
     (LEMClassifier, dict(dt=0.0), "dt"),
     (LEMClassifier, dict(units=0), "units"),
+    (CfCClassifier, dict(time_periods=24), "time_periods"),
+    (LEMClassifier, dict(time_periods=[]), "time_periods"),
+    (LTCClassifier, dict(time_periods=(24, -1)), "time_periods"),
+    (CfCClassifier, dict(time_periods=(float("nan"),)), "time_periods"),
+    (CfCClassifier, dict(time_periods="24"), "time_periods"),
 ], ids=lambda v: str(v) if isinstance(v, str) else None)
 def test_bad_params(cls, params, match, panel):
     X, y, _ = panel

@@ -199,8 +199,32 @@ def attach_times(panel: Panel, times, name: str = "times") -> Panel:
     return Panel(values=panel.values, lengths=panel.lengths, times=out)
 
 
-def to_model_inputs(panel: Panel, indicators: bool, time_unit: float = 1.0) -> dict:
-    """Arrays a network consumes: zero-filled values (+ observed indicators), gaps and the padding mask.
+def periodic_time_features(times: np.ndarray, periods) -> np.ndarray:
+    """Sine and cosine of every time at each period: the phase of each step within each cycle.
+
+    A step-wise recurrent state (CfC, LTC, LEM) has no clock: it sees the gap to the previous step but cannot
+    tell where in a daily cycle an observation fell. These features give it that phase (the fixed-period
+    counterpart of Time2Vec, Kazemi et al. 2019).
+
+    Parameters
+    ----------
+    times : ndarray, shape (n, L)
+        Observation times.
+    periods : sequence of float
+        Periods, in the units of ``times``.
+
+    Returns
+    -------
+    ndarray, shape (n, L, 2 * len(periods))
+        ``sin(2 pi t / p_k)`` for every period, then ``cos(2 pi t / p_k)``.
+    """
+    angle = 2.0 * np.pi * times[..., None] / np.asarray(periods, dtype=np.float64)
+    return np.concatenate([np.sin(angle), np.cos(angle)], axis=-1)
+
+
+def to_model_inputs(panel: Panel, indicators: bool, time_unit: float = 1.0, time_periods=None) -> dict:
+    """Arrays a network consumes: zero-filled values (+ observed indicators, + periodic time features), gaps and
+    the padding mask.
 
     Parameters
     ----------
@@ -209,18 +233,25 @@ def to_model_inputs(panel: Panel, indicators: bool, time_unit: float = 1.0) -> d
         Append one observed (1) / missing (0) channel per value channel.
     time_unit : float
         Divides time gaps.
+    time_periods : sequence of float, optional
+        Append :func:`periodic_time_features` of ``panel.times`` at these periods (the panel must have times).
 
     Returns
     -------
-    dict with ``x`` (n, L, C or 2C) float32, ``dt`` (n, L) float32 or None, ``mask`` (n, L) bool or None
+    dict with ``x`` (n, L, C [+ C] [+ 2 len(time_periods)]) float32, ``dt`` (n, L) float32 or None, ``mask``
+    (n, L) bool or None
     """
     observed = ~np.isnan(panel.values)
-    x = np.where(observed, panel.values, 0.0)
+    parts = [np.where(observed, panel.values, 0.0)]
     if indicators:
-        x = np.concatenate([x, observed.astype(np.float64)], axis=-1)
+        parts.append(observed.astype(np.float64))
+    if time_periods:
+        if panel.times is None:
+            raise ValueError("time_periods needs the observation times: pass times")
+        parts.append(periodic_time_features(panel.times, time_periods))
     dt = panel.gaps(time_unit)
     return {
-        "x": x.astype(np.float32),
+        "x": np.concatenate(parts, axis=-1).astype(np.float32),
         "dt": None if dt is None else dt.astype(np.float32),
         "mask": None if panel.equal_length else panel.mask,
     }

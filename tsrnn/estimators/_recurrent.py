@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from tsrnn.estimators.base import _check_param
 
-RECURRENT_PARAMS = {"units": 64, "n_layers": 1, "dropout": 0.0}
+RECURRENT_PARAMS = {"units": 64, "n_layers": 1, "dropout": 0.0, "time_periods": None}
 
 RECURRENT_PARAMS_DOC = """\
 units : int, default=64
@@ -13,6 +15,11 @@ n_layers : int, default=1
     Stacked layers, each reading the previous one's outputs.
 dropout : float, default=0.0
     Dropout between layers.
+time_periods : sequence of float, optional
+    Periods, in the units of ``times``, of sine/cosine features of every step's time appended to the inputs
+    (e.g. ``(24,)`` for a daily cycle in hourly times). The recurrent state sees only the gap to the previous
+    step; these features tell it where in each cycle an observation fell. Needs ``times`` in ``fit`` and
+    ``predict``.
 """
 
 
@@ -25,6 +32,13 @@ class RecurrentFamily:
         _check_param("units", self.units, int, 1)
         _check_param("n_layers", self.n_layers, int, 1)
         _check_param("dropout", self.dropout, float, 0, 1)
+        if self.time_periods is not None:
+            periods = self.time_periods
+            if (isinstance(periods, (str, bytes)) or not hasattr(periods, "__len__") or len(periods) == 0
+                    or not all(isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) and p > 0
+                               for p in periods)):
+                raise ValueError(f"time_periods must be None or a non-empty sequence of positive finite numbers, "
+                                 f"got {periods!r}")
 
     def _build_layer(self, input_size: int, layer_index: int):
         """One recurrent layer (override)."""

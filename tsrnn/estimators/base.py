@@ -220,7 +220,11 @@ class BaseSequenceEstimator(BaseEstimator):
             self.n_features_in_ = panel.n_channels
             self.missing_indicators_ = bool(np.isnan(panel.values).any())
             self.time_unit_ = panel.median_gap()
-        return panel, to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+        return panel, to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
+
+    def _time_periods(self):
+        """Periods of the periodic time features appended to the inputs (families with ``time_periods``)."""
+        return getattr(self, "time_periods", None)
 
     def _prediction_network(self):
         """``module_`` set up for prediction: a rate change (``step_rescale``) acts at prediction only."""
@@ -248,7 +252,7 @@ class BaseSequenceEstimator(BaseEstimator):
         return np.concatenate(outs, axis=0)
 
     def _n_inputs(self) -> int:
-        return self.n_features_in_ * (2 if self.missing_indicators_ else 1)
+        return self.n_features_in_ * (2 if self.missing_indicators_ else 1) + 2 * len(self._time_periods() or ())
 
     def _validate_task_params(self):
         """Checks of the task parameters (classifier / regressor: ``pooling``; override)."""
@@ -597,7 +601,7 @@ class SequenceForecaster(BaseSequenceEstimator):
             rows.append(first + stride * np.arange(len(X)))
         panel = Panel(np.concatenate(Xs), np.full(sum(len(x) for x in Xs), self.lookback),
                       None if Ts[0] is None else np.concatenate(Ts))
-        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
         inputs.update(self._window_extras(np.concatenate(rows), panel.times))
         inputs["y"] = np.concatenate(Ys).astype(np.float32)
         return inputs
@@ -629,9 +633,11 @@ class SequenceForecaster(BaseSequenceEstimator):
         from tsrnn.nn.heads import DirectForecastNet
 
         n_values = 1 if self.channel_independent else self.n_features_in_
-        backbone = self._build_backbone(n_values * (2 if self.missing_indicators_ else 1))
+        n_time = 2 * len(self._time_periods() or ())
+        backbone = self._build_backbone(n_values * (2 if self.missing_indicators_ else 1) + n_time)
         return DirectForecastNet(backbone, self.n_features_in_, self.horizon, instance_norm=self.instance_norm,
-                                 indicators=self.missing_indicators_, channel_independent=self.channel_independent)
+                                 indicators=self.missing_indicators_, channel_independent=self.channel_independent,
+                                 n_covariates=n_time)
 
     _build_for_load = _build_net
 
@@ -679,7 +685,7 @@ class SequenceForecaster(BaseSequenceEstimator):
         values, ctx_times, single = self._contexts(X, times)
         n = values.shape[0]
         panel = Panel(self.scaler_.transform(values), np.full(n, self.lookback), ctx_times)
-        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_)
+        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
         inputs.update(self._window_extras(np.array([self.context_start_]) if X is None else None, ctx_times))
         out = self.scaler_.inverse_transform(self._forward(inputs))
         if single:

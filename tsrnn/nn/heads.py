@@ -119,12 +119,14 @@ class DirectForecastNet(nn.Module):
     With ``instance_norm`` each window is standardized per channel before the backbone and the forecast
     is mapped back (reversible instance normalization, without affine parameters). With
     ``channel_independent`` every channel is encoded as its own univariate series by the shared backbone.
+    Covariates (e.g. periodic time features) are the input's last channels; they are neither normalized nor
+    forecast, and every channel's series reads them.
 
     Parameters
     ----------
     backbone : SequenceBackbone
         Takes the value channels (1 when ``channel_independent``), followed by as many observed-indicator
-        channels when ``indicators``.
+        channels when ``indicators``, then the ``n_covariates`` covariates.
     n_channels : int
         Channels to forecast.
     horizon : int
@@ -132,19 +134,21 @@ class DirectForecastNet(nn.Module):
     indicators : bool
         The input carries observed-indicator channels after the values (missing values zero-filled).
     channel_independent : bool
+    n_covariates : int
     """
 
     def __init__(self, backbone: nn.Module, n_channels: int, horizon: int, instance_norm: bool = True,
-                 indicators: bool = False, channel_independent: bool = False):
+                 indicators: bool = False, channel_independent: bool = False, n_covariates: int = 0):
         super().__init__()
         self.backbone, self.n_channels, self.horizon = backbone, n_channels, horizon
         self.instance_norm, self.indicators = instance_norm, indicators
-        self.channel_independent = channel_independent
+        self.channel_independent, self.n_covariates = channel_independent, n_covariates
         self.head = nn.Linear(backbone.d_model, horizon * (1 if channel_independent else n_channels))
 
     def forward(self, x, dt=None, mask=None):
-        """x : (B, L, C_in), dt : (B, L), mask : (B, L) -> forecast (B, horizon, n_channels)."""
+        """x : (B, L, C [+ C] [+ n_covariates]), dt : (B, L), mask : (B, L) -> forecast (B, horizon, n_channels)."""
         C = self.n_channels
+        covariates = x[..., x.shape[-1] - self.n_covariates :]
         values = x[..., :C]
         observed = x[..., C : 2 * C] if self.indicators else torch.ones_like(values)
         if mask is not None:
@@ -155,12 +159,13 @@ class DirectForecastNet(nn.Module):
         if self.channel_independent:
             n, length = x.shape[:2]
             x = torch.stack(parts, dim=-1).transpose(1, 2).reshape(n * C, length, len(parts))
+            x = torch.cat([x, covariates.repeat_interleave(C, dim=0)], dim=-1)
             dt = None if dt is None else dt.repeat_interleave(C, dim=0)
             mask = None if mask is None else mask.repeat_interleave(C, dim=0)
             z = last_valid(self.backbone(x, dt=dt, mask=mask), mask)
             out = self.head(z).view(n, C, self.horizon).transpose(1, 2)
         else:
-            z = last_valid(self.backbone(torch.cat(parts, dim=-1), dt=dt, mask=mask), mask)
+            z = last_valid(self.backbone(torch.cat([*parts, covariates], dim=-1), dt=dt, mask=mask), mask)
             out = self.head(z).view(-1, self.horizon, C)
         if self.instance_norm:
             out = out * std + mean
