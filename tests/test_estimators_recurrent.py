@@ -72,7 +72,7 @@ def test_time_periods_give_the_phase(cls, panel):
     out = (lambda e, t: e.predict_proba(X, times=t)) if "Classifier" in cls.__name__ else (lambda e, t: e.predict(X, times=t))
     plain = _small(cls).fit(X, target, times=times)
     np.testing.assert_allclose(out(plain, times + 12.0), out(plain, times), rtol=1e-5, atol=1e-6)
-    est = _small(cls, time_periods=(24,)).fit(X, target, times=times)
+    est = _small(cls, time_periods=(np.int64(24),)).fit(X, target, times=times)  # numpy numbers are periods too
     assert est.module_.backbone.layers[0].input_size == 2 + 2  # two value channels, sin and cos
     np.testing.assert_allclose(out(est, times + 24.0), out(est, times), rtol=1e-4, atol=1e-5)
     assert np.abs(out(est, times + 12.0) - out(est, times)).max() > 1e-4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 from tsrnn.estimators.base import _check_param
 
@@ -35,7 +36,7 @@ class RecurrentFamily:
         if self.time_periods is not None:
             periods = self.time_periods
             if (isinstance(periods, (str, bytes)) or not hasattr(periods, "__len__") or len(periods) == 0
-                    or not all(isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) and p > 0
+                    or not all(isinstance(p, numbers.Real) and not isinstance(p, bool) and math.isfinite(p) and p > 0
                                for p in periods)):
                 raise ValueError(f"time_periods must be None or a non-empty sequence of positive finite numbers, "
                                  f"got {periods!r}")
