@@ -198,7 +198,8 @@ def main():
     if irregular:
         parts.append("\nIrregular pipelines (``examples/irregular_pipelines.py``): test MSE (ETTh1 tasks) or "
                      "test error rate (JapaneseVowels) of the same model fitted with times, without times and on "
-                     "the interpolated regular grid.\n\n" + _machines((None, irregular)) + "\n")
+                     "the interpolated regular grid. On the ETTh1 tasks CfC and LEM with times also read the daily "
+                     "phase (``time_periods=(24,)``); S5 reads the gaps only.\n\n" + _machines((None, irregular)) + "\n")
         rows = [[k, *(f"{v[x]:.4f}" for x in ("with times", "without times", "interpolated")),
                  f"{v['without times'] / max(v['with times'], 1e-12):.2f}x"] for k, v in irregular["results"].items()]
         parts.append(_table(["model / task", "with times", "without times", "interpolated", "without / with"], rows))
