@@ -148,7 +148,7 @@ class DirectForecastNet(nn.Module):
     def forward(self, x, dt=None, mask=None):
         """x : (B, L, C [+ C] [+ n_covariates]), dt : (B, L), mask : (B, L) -> forecast (B, horizon, n_channels)."""
         C = self.n_channels
-        covariates = x[..., x.shape[-1] - self.n_covariates :]
+        covariates = x[..., x.shape[-1] - self.n_covariates :] if self.n_covariates else None
         values = x[..., :C]
         observed = x[..., C : 2 * C] if self.indicators else torch.ones_like(values)
         if mask is not None:
@@ -159,13 +159,16 @@ class DirectForecastNet(nn.Module):
         if self.channel_independent:
             n, length = x.shape[:2]
             x = torch.stack(parts, dim=-1).transpose(1, 2).reshape(n * C, length, len(parts))
-            x = torch.cat([x, covariates.repeat_interleave(C, dim=0)], dim=-1)
+            if covariates is not None:
+                x = torch.cat([x, covariates.repeat_interleave(C, dim=0)], dim=-1)
             dt = None if dt is None else dt.repeat_interleave(C, dim=0)
             mask = None if mask is None else mask.repeat_interleave(C, dim=0)
             z = last_valid(self.backbone(x, dt=dt, mask=mask), mask)
             out = self.head(z).view(n, C, self.horizon).transpose(1, 2)
         else:
-            z = last_valid(self.backbone(torch.cat([*parts, covariates], dim=-1), dt=dt, mask=mask), mask)
+            if covariates is not None:
+                parts.append(covariates)
+            z = last_valid(self.backbone(torch.cat(parts, dim=-1), dt=dt, mask=mask), mask)
             out = self.head(z).view(-1, self.horizon, C)
         if self.instance_norm:
             out = out * std + mean
