@@ -208,7 +208,8 @@ def main():
     if over_seeds:
         parts.append("\nThe pipelines over several seeds (``--part irregular_vowels`` / ``irregular_etth1``; each seed "
                      "drops other observations and initializes anew): mean test error rate (JapaneseVowels) or MSE "
-                     "(ETTh1), and the ratio of the means.\n\n" + _machines(*((None, res) for _, res in over_seeds)) + "\n")
+                     "(ETTh1), and the ratio of the means; \"with times\" as in the table above.\n\n"
+                     + _machines(*((None, res) for _, res in over_seeds)) + "\n")
         rows = [[key, f"{r['seeds'][0]}-{r['seeds'][-1]}",
                  *(f"{np.mean(r['test error'][x]):.4f}" for x in ("with times", "without times", "interpolated")),
                  f"{r['without / with times']:.2f}x"] for _, res in over_seeds for key, r in res["results"].items()]
