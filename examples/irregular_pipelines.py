@@ -96,10 +96,10 @@ def _regression(make_train, make_test, model, smoke, seed, n_train=3000, time_pe
     regressor, _, params = MODELS[model]
     train = make_train(64 if smoke else n_train, seed)
     test = make_test(32 if smoke else 1000, seed + 1000)
+    phase = {"time_periods": time_periods} if time_periods and "time_periods" in regressor().get_params() else {}
     out = {}
     for label, X, T, Xt, Tt in _fits(train, test):
-        extra = ({"time_periods": time_periods} if T is not None and time_periods
-                 and "time_periods" in regressor().get_params() else {})
+        extra = phase if T is not None else {}
         reg = regressor(**{**TRAINING, **params, **extra, "max_epochs": 1 if smoke else TRAINING["max_epochs"]},
                         random_state=seed).fit(X, train["y"], times=T)
         out[label] = float(np.mean((reg.predict(Xt, times=Tt) - test["y"]) ** 2))
