@@ -154,6 +154,8 @@ def main():
                    help="the paper's sparse teacher forcing (tau 16) or adaptive generalized teacher forcing")
     p.add_argument("--alrnn-noise", type=float, default=0.0,
                    help="Gaussian noise added to every AL-RNN training window (the AL-RNN paper's Lorenz setting: 0.05)")
+    p.add_argument("--alrnn-tau", type=int, default=16, help="the AL-RNN's sparse forcing interval (the paper's: 16)")
+    p.add_argument("--alrnn-relu", type=int, default=2, help="the AL-RNN's number of ReLU units P (the issue's: 2)")
     p.add_argument("--alrnn-select", type=int, default=None,
                    help="AL-RNN model selection on the training data every this many epochs (the AL-RNN paper's protocol)")
     p.add_argument("--epochs-warp", type=int, default=100)
@@ -207,7 +209,7 @@ def main():
         print("shPLRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     if "alrnn" in todo:
-        est = ALRNNReconstructor(n_latent=20, n_relu=2, forcing=args.alrnn_forcing, tau=16,
+        est = ALRNNReconstructor(n_latent=20, n_relu=args.alrnn_relu, forcing=args.alrnn_forcing, tau=args.alrnn_tau,
                                  noise=args.alrnn_noise, select_every=args.alrnn_select,
                                  max_epochs=args.epochs_alrnn, dt=DT, random_state=args.seed)
         key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else 'aGTF'}{args.tag}"

@@ -2,7 +2,9 @@
 
 Forward+backward at B=32, L=200, 8 inputs, 64 units (the issue's shape), one thread: tsrnn CfC (default mode,
 backbone 128) vs ``ncps.torch.CfC``; tsrnn LTC (fully connected, 6 unfolds) vs ``ncps.torch.LTC``; tsrnn LEM
-(its fused loop, and the autograd step loop it replaces); ``torch.nn.LSTM`` of the same width. Issue target:
+(its fused loop, and the autograd step loop it replaces); ``torch.nn.LSTM`` of the same width. The ``_infer`` group
+times the forward alone under ``torch.no_grad`` (prediction) for CfC, ncps' CfC, LSTM and LEM, and the tsrnn
+forwards with autograd on (``_fwd``: they also form the derivatives their backward needs, which inference skips). Issue target:
 tsrnn CfC and LTC each >= 5x faster than ncps' (measured on the issue's machine: ncps CfC about 170 ms, LTC
 1.5-2.5 s, LSTM about 24 ms).
 
@@ -50,6 +52,22 @@ def gemm_floor():
 def layer(what):
     if what == "cfc_gemm_floor":
         return gemm_floor()
+    if what.endswith("_infer"):  # inference: the forward alone, without autograd
+        forward = layer_forward(what.removesuffix("_infer"))[1]
+        def infer():
+            with torch.no_grad():
+                forward()
+        return infer
+    if what.endswith("_fwd"):  # the forward with autograd on (it forms what the backward will need), no backward
+        return layer_forward(what.removesuffix("_fwd"))[1]
+    m, forward = layer_forward(what)
+    def run():
+        m.zero_grad(set_to_none=True)
+        forward().sum().backward()
+    return run
+
+
+def layer_forward(what):
     if what.startswith("tsrnn_"):
         from tsrnn.nn.cfc import CfC
         from tsrnn.nn.lem import LEM
@@ -64,10 +82,7 @@ def layer(what):
     else:
         m = torch.nn.LSTM(M, N, batch_first=True)
         forward = lambda: m(x)[0]
-    def run():
-        m.zero_grad(set_to_none=True)
-        forward().sum().backward()
-    return run
+    return m, forward
 
 
 runs = {what: layer(what) for what in cfg["what"]}
@@ -79,10 +94,14 @@ times = {k: v[1:] for k, v in times.items()}  # the first turn warms up
 print(json.dumps(times))
 """
 
-GROUPS = (("tsrnn_cfc", "ncps_cfc", "cfc_gemm_floor", "lstm"), ("tsrnn_ltc", "ncps_ltc"), ("tsrnn_lem", "tsrnn_lem_loop"))
+GROUPS = (("tsrnn_cfc", "ncps_cfc", "cfc_gemm_floor", "lstm"), ("tsrnn_ltc", "ncps_ltc"), ("tsrnn_lem", "tsrnn_lem_loop"),
+          ("tsrnn_cfc_infer", "ncps_cfc_infer", "lstm_infer", "tsrnn_lem_infer", "tsrnn_cfc_fwd", "tsrnn_lem_fwd"))
 RATIOS = {"cfc_vs_ncps": ("ncps_cfc", "tsrnn_cfc"), "ltc_vs_ncps": ("ncps_ltc", "tsrnn_ltc"),
           "lem_loop_vs_fused": ("tsrnn_lem_loop", "tsrnn_lem"), "cfc_over_lstm": ("tsrnn_cfc", "lstm"),
-          "cfc_over_gemm_floor": ("tsrnn_cfc", "cfc_gemm_floor"), "ncps_cfc_over_gemm_floor": ("ncps_cfc", "cfc_gemm_floor")}
+          "cfc_over_gemm_floor": ("tsrnn_cfc", "cfc_gemm_floor"), "ncps_cfc_over_gemm_floor": ("ncps_cfc", "cfc_gemm_floor"),
+          "cfc_infer_vs_ncps": ("ncps_cfc_infer", "tsrnn_cfc_infer"), "cfc_infer_over_lstm": ("tsrnn_cfc_infer", "lstm_infer"),
+          "lem_infer_over_lstm": ("tsrnn_lem_infer", "lstm_infer"), "cfc_fwd_over_infer": ("tsrnn_cfc_fwd", "tsrnn_cfc_infer"),
+          "lem_fwd_over_infer": ("tsrnn_lem_fwd", "tsrnn_lem_infer")}
 
 
 def measure(what, turns, **shape):

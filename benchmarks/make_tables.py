@@ -169,14 +169,24 @@ def main():
                  "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM",
                  "tsrnn_lem_loop": "tsrnn LEM, autograd step loop", "lstm": "torch.nn.LSTM",
                  "cfc_gemm_floor": "CfC's unavoidable GEMMs alone (floor)"}
-        parts.append(_table(["model", "fwd+bwd ms"], [[names[k], f"{v * 1e3:.1f}"] for k, v in ls["seconds"].items()]))
+        kinds = {"_infer": "forward, no_grad", "_fwd": "forward, autograd on"}
+        rows = []
+        for k, v in ls["seconds"].items():
+            kind = next((s for s in kinds if k.endswith(s)), None)
+            rows.append([names[k.removesuffix(kind)] if kind else names[k], kinds[kind] if kind else "fwd+bwd",
+                         f"{v * 1e3:.1f}"])
+        parts.append(_table(["model", "pass", "ms"], rows))
         r = ls["ratios"]
         parts.append(f"\nncps / tsrnn: CfC {r['cfc_vs_ncps']:.2f}x, LTC {r['ltc_vs_ncps']:.2f}x; tsrnn CfC / LSTM "
                      f"{r['cfc_over_lstm']:.1f}x"
                      + (f"; CfC / its GEMM floor: tsrnn {r['cfc_over_gemm_floor']:.1f}x, ncps "
                         f"{r['ncps_cfc_over_gemm_floor']:.1f}x" if "cfc_over_gemm_floor" in r else "")
                      + (f"; LEM's step loop / its fused loop {r['lem_loop_vs_fused']:.1f}x, fused LEM / LSTM "
-                        f"{r['lem_over_lstm']:.1f}x" if "lem_loop_vs_fused" in r else "") + ".\n")
+                        f"{r['lem_over_lstm']:.1f}x" if "lem_loop_vs_fused" in r else "")
+                     + (f"; prediction (forward under no_grad): ncps CfC / tsrnn CfC {r['cfc_infer_vs_ncps']:.2f}x, "
+                        f"tsrnn CfC / LSTM {r['cfc_infer_over_lstm']:.1f}x, LEM / LSTM {r['lem_infer_over_lstm']:.1f}x; "
+                        f"the forward with autograd on / under no_grad: CfC {r['cfc_fwd_over_infer']:.2f}x, LEM "
+                        f"{r['lem_fwd_over_infer']:.2f}x" if "cfc_infer_vs_ncps" in r else "") + ".\n")
     digits, vowels_, irregular = _load("liquid_digits"), _load("liquid_vowels"), _load("liquid_irregular")
     if digits or vowels_:
         parts.append("\nLiquid and continuous-time RNNs: accuracy\n-----------------------------------------\n\n"

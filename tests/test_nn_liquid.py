@@ -252,7 +252,8 @@ def test_stacked_backbone_and_bad_arguments():
 
 def _assert_fused_equals_loop(layer, x, kw):
     """Run ``layer`` fused and as its autograd step loop (``use_fused``) on ``x`` (requires grad) with ``kw``:
-    outputs, every part of the last state and the gradients of ``x``, every parameter and ``kw["h0"]`` agree."""
+    outputs, every part of the last state and the gradients of ``x``, every parameter and ``kw["h0"]`` agree, and
+    the fused outputs and last state under ``torch.no_grad`` (inference) equal the loop's."""
     w = torch.randn(B, L, layer.d_out, dtype=torch.float64)
     results = []
     for fused in (True, False):
@@ -267,6 +268,11 @@ def _assert_fused_equals_loop(layer, x, kw):
             s.grad = None
         results.append([y.detach(), *(s.detach() for s in last), *grads])
     for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    layer.use_fused = True
+    with torch.no_grad():  # inference (the fused loops then skip the backward's derivatives)
+        y, last = layer(x, **kw)
+    for a, b in zip([y, *last], results[1], strict=False):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 
 

@@ -188,7 +188,8 @@ class CfC(RecurrentLayer):
         memory = ((self.memory.project_inputs(x), state[1], self.memory.recurrent_map.weight) if self.memory is not None
                   else (None, None, None))
         out = _DenseCfCSequence.apply(cell.project_inputs(x), state[0], dt, mask, ctx["recurrent"], *memory, cell.mode,
-                                      cell.activation is lecun_tanh, len(cell.backbone), *heads, *layers)
+                                      cell.activation is lecun_tanh, len(cell.backbone), torch.is_grad_enabled(),
+                                      *heads, *layers)
         if self.memory is not None:
             y, c = out
             return y, (y[:, -1], c)
@@ -237,7 +238,7 @@ class _DenseCfCSequence(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, p, h0, dt, mask, w_h, p_mem, c0, w_rec, mode, lecun, depth, *weights):
+    def forward(ctx, p, h0, dt, mask, w_h, p_mem, c0, w_rec, mode, lecun, depth, for_backward, *weights):
         inner, outer = (LECUN_INNER, LECUN_OUTER) if lecun else (1.0, 1.0)
         length, (n_batch, n) = p.shape[1], h0.shape
         memory = p_mem is not None
@@ -313,6 +314,8 @@ class _DenseCfCSequence(torch.autograd.Function):
                 c = c_new if mask is None else torch.where(mask[:, t, None], c_new, cells[t - 1] if t else c0)
                 if mask is not None:
                     cells[t] = c  # the carried cell state (the backward rebuilds c_new from the gates)
+        if not for_backward:
+            return (y.transpose(0, 1), c) if memory else y.transpose(0, 1)
         feats.mul_(2.0).sub_(1.0)  # sigmoid(2 x) -> tanh(x)
         # d h_t / d (ff1, ff2, t_a, t_b) pre-activations, all steps at once, written in place into ``out``
         one = p.new_ones(())
@@ -412,4 +415,4 @@ class _DenseCfCSequence(torch.autograd.Function):
         else:
             grad_w_h = torch.addmm(d_first[0].t() @ h0, flat(d_first[1:]).t(), flat(y[:-1]))
             mem_grads = (None, None, None)
-        return (d_first.transpose(0, 1), dh, None, None, grad_w_h, *mem_grads, None, None, None, *grads)
+        return (d_first.transpose(0, 1), dh, None, None, grad_w_h, *mem_grads, None, None, None, None, *grads)

@@ -74,7 +74,8 @@ class LEM(RecurrentLayer):
         gaps = None if dt is None else self.dt * dt.to(x.dtype)
         keep = None if mask is None else mask.to(x.dtype)
         y, z = _LEMSequence.apply(self.project_inputs(x), y0, z0, gaps, keep, self.dt, self.hid2hid.weight,
-                                  self.hid2hid.bias, self.transform_z.weight, self.transform_z.bias)
+                                  self.hid2hid.bias, self.transform_z.weight, self.transform_z.bias,
+                                  torch.is_grad_enabled())
         return y, (y[:, -1], z)
 
     def cell(self, p_t, state, dt_t, ctx):
@@ -108,12 +109,13 @@ class _LEMSequence(torch.autograd.Function):
 
     Inputs: projected inputs ``p`` (B, L, 4N) (``inp2hid`` with its bias), ``y0``, ``z0`` (B, N), the scaled gaps
     ``dt * gap`` (B, L) or None (then the reference's explicit steps), ``keep`` (B, L) (1 valid, 0 padded) or None,
-    the base step ``dt``, ``hid2hid``'s weight (3N, N) and bias, ``transform_z``'s weight (N, N) and bias.
+    the base step ``dt``, ``hid2hid``'s weight (3N, N) and bias, ``transform_z``'s weight (N, N) and bias, and
+    whether a backward may follow (False under ``torch.no_grad``: the derivatives are not formed).
     Returns the outputs ``y`` (B, L, N) and the last ``z`` (B, N).
     """
 
     @staticmethod
-    def forward(ctx, p, y0, z0, gaps, keep, dt, w_hh, b_hh, w_y, b_y):
+    def forward(ctx, p, y0, z0, gaps, keep, dt, w_hh, b_hh, w_y, b_y, for_backward):
         n = y0.shape[1]
         p = p.transpose(0, 1)  # (L, B, 4N): chunks dtbar, dt, y update, z update
         length, n_batch = p.shape[:2]
@@ -140,6 +142,8 @@ class _LEMSequence(torch.autograd.Function):
             z = torch.lerp(z, a[:, 2 * n :], dt_n, out=zs[t])
             target = torch.addmm(y_in[t], z, w_y_t, out=targets_y[t]).tanh_()
             y = torch.lerp(y, target, dtbar_n, out=ys[t])
+        if not for_backward:
+            return ys.transpose(0, 1), z
         # d (y_t, z_t) / d pre-activations, all steps at once
         sig, target_z = pre[..., : 2 * n], pre[..., 2 * n :]
         rate_slope = sig * (1.0 - sig)  # d rate / d pre-activation = dt s (1 - s), or scale (1 - rate) s (1 - s)
@@ -180,4 +184,4 @@ class _LEMSequence(torch.autograd.Function):
         grad_w_hh, grad_b_hh = flat(d_rec).t() @ flat(y_prev), d_rec.sum((0, 1))
         grad_w_y, grad_b_y = flat(d_y_pre).t() @ flat(zs), d_y_pre.sum((0, 1))
         grad_p = torch.cat([d_rec[..., : 2 * n], d_y_pre, d_rec[..., 2 * n :]], dim=-1).transpose(0, 1)
-        return grad_p, dy, dz, None, None, None, grad_w_hh, grad_b_hh, grad_w_y, grad_b_y
+        return grad_p, dy, dz, None, None, None, grad_w_hh, grad_b_hh, grad_w_y, grad_b_y, None
