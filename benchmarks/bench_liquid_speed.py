@@ -2,11 +2,11 @@
 
 Forward+backward at B=32, L=200, 8 inputs, 64 units (the issue's shape), one thread: tsrnn CfC (default mode,
 backbone 128) vs ``ncps.torch.CfC``; tsrnn LTC (fully connected, 6 unfolds) vs ``ncps.torch.LTC``; tsrnn LEM
-(its fused loop, and the autograd step loop it replaces); ``torch.nn.LSTM`` of the same width. The ``_infer`` group
-times the forward alone under ``torch.no_grad`` (prediction) for CfC, ncps' CfC, LSTM and LEM, and the tsrnn
-forwards with autograd on (``_fwd``: they also form the derivatives their backward needs, which inference skips). Issue target:
+(its fused loop, and the autograd step loop it replaces); ``torch.nn.LSTM`` of the same width. Issue target:
 tsrnn CfC and LTC each >= 5x faster than ncps' (measured on the issue's machine: ncps CfC about 170 ms, LTC
-1.5-2.5 s, LSTM about 24 ms).
+1.5-2.5 s, LSTM about 24 ms). The ``_infer`` group times the forward alone under ``torch.no_grad`` (prediction)
+for CfC, ncps' CfC, LSTM and LEM, and the tsrnn forwards with autograd on (``_fwd``: they also form the
+derivatives their backward needs, which prediction skips).
 
 ``cfc_gemm_floor`` times only the matrix products a dense CfC layer of this shape cannot avoid (per step: the
 recurrent half of the backbone layer and the four heads forward, the same two backward; then the weight
