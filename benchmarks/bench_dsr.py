@@ -13,7 +13,7 @@ Peers (benchmark-only dependencies: ``pip install pysindy==2.1.0 reservoirpy==0.
 polynomial library of degree 2, fit on the noisy training data) and a 1000-unit echo state network (ridge
 readout, one-step targets, closed-loop generation). Skipped with a note when not installed.
 
-    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300]
+    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--alrnn-relu 2] [--alrnn-tau 16]
                                    [--models floor,shplrnn,shplrnn_interp,alrnn,warp,sindy,esn]
                                    [--noise 0.05] [--keep 1.0] [--seed 0] [--tag _name]
 
