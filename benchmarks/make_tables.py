@@ -161,7 +161,8 @@ def main():
     if ls:
         sh = ls["shape"]
         parts.append("\nLiquid and continuous-time RNNs: speed (CPU)\n---------------------------------------------\n\n"
-                     f"``benchmarks/bench_liquid_speed.py``: forward+backward at B={sh['B']}, L={sh['L']}, {sh['M']} inputs, "
+                     "``benchmarks/bench_liquid_speed.py``: each pass (forward+backward, or the forward alone) at "
+                     f"B={sh['B']}, L={sh['L']}, {sh['M']} inputs, "
                      f"{sh['N']} units, one thread; the layers compared with each other take turns in one fresh "
                      f"process, and times and ratios are medians over {len(ls['per_turn']['tsrnn_cfc'])} turns (LTC: "
                      f"{len(ls['per_turn']['tsrnn_ltc'])}), every ratio taken within a turn.\n\n" + _machine(ls["machine"]) + "\n")
