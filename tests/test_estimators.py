@@ -158,7 +158,7 @@ def test_trainer_kwargs_pass_through(panel):
 
 
 def test_lr_factor_warmup_and_cosine():
-    from tsrnn.training.module import lr_factor
+    from tsrnn.training.schedule import lr_factor
 
     f = [lr_factor(s, steps_per_epoch=4, max_epochs=5, schedule="cosine", warmup_epochs=1) for s in range(20)]
     np.testing.assert_allclose(f[:4], [0.25, 0.5, 0.75, 1.0])  # linear warm-up over the first epoch
@@ -289,9 +289,11 @@ def test_training_is_quiet_and_writes_nothing(panel, tmp_path, monkeypatch, capf
 def test_ssm_parameters_get_their_own_optimizer_group():
     from tsrnn.nn import S5Backbone, SequencePoolingNet, is_ssm_parameter
     from tsrnn.training import SequenceLightningModule
+    from tsrnn.training.schedule import OptimizerSettings
 
     net = SequencePoolingNet(S5Backbone(n_inputs=2, d_model=4, n_layers=1, d_state=4), n_outputs=3)
-    module = SequenceLightningModule(net, loss="cross_entropy", lr=1e-2, weight_decay=0.1, ssm_lr=1e-4)
+    optim = OptimizerSettings(lr=1e-2, weight_decay=0.1, ssm_lr=1e-4)
+    module = SequenceLightningModule(net, loss="cross_entropy", optim=optim)
     regular, ssm = module.configure_optimizers().param_groups
     assert (regular["lr"], regular["weight_decay"]) == (1e-2, 0.1)
     assert (ssm["lr"], ssm["weight_decay"]) == (1e-4, 0.0)

@@ -160,7 +160,7 @@ def test_cyclenet_bad_params(params, match):
 
 
 def test_lr_decay_schedule_follows_cyclenet_type3():
-    from tsrnn.training.module import lr_factor
+    from tsrnn.training.schedule import lr_factor
 
     factors = [lr_factor(step, steps_per_epoch=3, max_epochs=7, lr_decay=0.8, lr_decay_start=4) for step in range(21)]
     np.testing.assert_allclose(factors, np.repeat([1.0] * 4 + [0.8, 0.64, 0.512], 3))

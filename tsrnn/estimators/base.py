@@ -161,7 +161,7 @@ class BaseSequenceEstimator(BaseEstimator):
         _check_param("weight_decay", self.weight_decay, float, 0)
         _check_param("lr_decay", self.lr_decay, float, 0, 1)
         _check_param("lr_decay_start", self.lr_decay_start, int, 0)
-        _check_param("lr_schedule", self.lr_schedule, None, choices=("exponential", "cosine"))
+        self._optimizer_settings()  # checks lr_schedule and its compatibility with lr_decay
         _check_param("warmup_epochs", self.warmup_epochs, int, 0)
         if self.warmup_epochs and self.warmup_epochs >= self.max_epochs:
             raise ValueError(f"warmup_epochs = {self.warmup_epochs} leaves no epoch after the warm-up "
@@ -178,6 +178,12 @@ class BaseSequenceEstimator(BaseEstimator):
 
     def _validate_family_params(self):
         """Family-specific checks (override)."""
+
+    def _optimizer_settings(self):
+        """The estimator's optimizer parameters as :class:`tsrnn.training.schedule.OptimizerSettings`."""
+        from tsrnn.training.schedule import OptimizerSettings
+
+        return OptimizerSettings.from_params(self)
 
     def _seed(self) -> int:
         return seed_from(self.random_state)
@@ -196,10 +202,8 @@ class BaseSequenceEstimator(BaseEstimator):
             torch.manual_seed(seed)
             net = build()
             history = fit_network(
-                net, arrays, loss=loss, max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-                weight_decay=self.weight_decay, ssm_lr=self.ssm_lr, lr_decay=self.lr_decay,
-                lr_decay_start=self.lr_decay_start, lr_schedule=self.lr_schedule, warmup_epochs=self.warmup_epochs,
-                early_stopping=self.early_stopping, val_arrays=val_arrays,
+                net, arrays, loss=loss, optim=self._optimizer_settings(), max_epochs=self.max_epochs,
+                batch_size=self.batch_size, early_stopping=self.early_stopping, val_arrays=val_arrays,
                 patience=self.patience, validation_fraction=self.validation_fraction, device=self.device,
                 precision=self.precision, verbose=self.verbose,
                 trainer_kwargs={**self._trainer_defaults, **(self.trainer_kwargs or {})}, rng=rng)

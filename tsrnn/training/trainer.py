@@ -13,6 +13,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from tsrnn.training.module import SequenceLightningModule
+from tsrnn.training.schedule import OptimizerSettings
 
 _NOISE = (
     ".*does not have many workers.*",
@@ -107,12 +108,12 @@ def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", ver
     return L.Trainer(**kwargs)
 
 
-def fit_network(net, arrays: dict, *, loss: str, max_epochs: int, batch_size: int, lr: float, weight_decay: float,
-                ssm_lr: float, early_stopping: bool, patience: int, validation_fraction: float, device: str,
-                precision, verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator,
-                lr_decay: float = 1.0, lr_decay_start: int = 0, lr_schedule: str = "exponential",
-                warmup_epochs: int = 0, val_arrays: dict | None = None) -> list[dict]:
-    """Train ``net`` on ``arrays`` (dict of equal-length arrays with ``x`` and ``y``) through Lightning.
+def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_epochs: int, batch_size: int,
+                early_stopping: bool, patience: int, validation_fraction: float, device: str, precision,
+                verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator,
+                val_arrays: dict | None = None) -> list[dict]:
+    """Train ``net`` on ``arrays`` (dict of equal-length arrays with ``x`` and ``y``) through Lightning, with the
+    optimizer and learning-rate schedule of ``optim``.
 
     Returns the per-epoch history. Training batches are reshuffled every epoch and an incomplete last batch is
     dropped when there is a full one. With ``early_stopping`` the samples of ``val_arrays`` (when given), else a
@@ -142,9 +143,7 @@ def fit_network(net, arrays: dict, *, loss: str, max_epochs: int, batch_size: in
 
         best = _BestWeights()
         callbacks += [EarlyStopping(monitor="val_loss", patience=patience, mode="min"), best]
-    module = SequenceLightningModule(net, loss=loss, lr=lr, weight_decay=weight_decay, ssm_lr=ssm_lr,
-                                     lr_decay=lr_decay, lr_decay_start=lr_decay_start, lr_schedule=lr_schedule,
-                                     warmup_epochs=warmup_epochs)
+    module = SequenceLightningModule(net, loss=loss, optim=optim)
     with quiet(verbose):
         trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
         trainer.fit(module, train_loader, val_loader)
