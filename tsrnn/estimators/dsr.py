@@ -198,21 +198,21 @@ class DSRReconstructor(BaseEstimator):
         too_short = [len(x) for x in trajectories if len(x) <= self.seq_len]
         if too_short:
             raise ValueError(f"X has a trajectory of {too_short[0]} steps, not more than seq_len = {self.seq_len}")
-        complete = [np.isfinite(x).all(axis=1) for x in trajectories]
-        if not any(c[: len(c) - self.seq_len].any() for c in complete):
-            raise ValueError(f"X has no fully observed row followed by seq_len = {self.seq_len} more rows: training "
-                             "windows start at fully observed rows")
-        first = next(i for i, c in enumerate(complete) if c.any())  # the default start: its first complete row
-        self.x0_ = trajectories[first][np.argmax(complete[first])].copy()
+        seed = seed_from(self.random_state)
+        try:
+            data = RandomWindows(trajectories, self.seq_len, self.batch_size * self.batches_per_epoch, self.noise,
+                                 seed=seed)
+        except ValueError as err:
+            raise ValueError(f"X: {err}") from None
+        # the default start of simulate: the first fully observed row of the first trajectory that has one
+        first, row = data.first_complete_row()
+        self.x0_ = trajectories[first][row].copy()
         all_x = np.concatenate(trajectories)
         self.data_range_ = (float(np.nanmin(all_x)), float(np.nanmax(all_x)))
-        seed = seed_from(self.random_state)
         cuda = resolve_accelerator(self.device) == "gpu"
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
             model = self._build_model()
-            data = RandomWindows(trajectories, self.seq_len, self.batch_size * self.batches_per_epoch, self.noise,
-                                 seed=seed)
             loader = torch.utils.data.DataLoader(data, batch_size=self.batch_size)
             adaptive = self.forcing == "gtf" and self.alpha is None
             module = DSRLightningModule(model, forcing=self.forcing, tau=self.tau,

@@ -59,17 +59,23 @@ class RandomWindows(Dataset):
 
     def __init__(self, trajectories, seq_len: int, n_samples: int, noise: float = 0.0, seed: int = 0):
         self.data = [torch.as_tensor(t, dtype=torch.float32) for t in trajectories]
-        self.starts = [np.flatnonzero(np.isfinite(np.asarray(t)[: len(t) - seq_len]).all(axis=1))
-                       for t in trajectories]
+        self.complete = [np.isfinite(np.asarray(t)).all(axis=1) for t in trajectories]
+        self.starts = [np.flatnonzero(c[: len(c) - seq_len]) for c in self.complete]
         counts = np.array([len(s) for s in self.starts])
         if counts.sum() == 0:
-            raise ValueError(f"no trajectory has a fully observed row followed by seq_len = {seq_len} more steps")
+            raise ValueError(f"no trajectory has a fully observed row followed by seq_len = {seq_len} more rows: "
+                             "training windows start at fully observed rows")
         self.seq_len, self.n_samples, self.noise = seq_len, n_samples, noise
         self.weights = counts / counts.sum()
         self.rng = np.random.default_rng(seed)
 
     def __len__(self):
         return self.n_samples
+
+    def first_complete_row(self) -> tuple[int, int]:
+        """``(trajectory, row)`` of the first fully observed row of the first trajectory that has one."""
+        k = next(i for i, c in enumerate(self.complete) if c.any())
+        return k, int(np.argmax(self.complete[k]))
 
     def __getitem__(self, i):
         k = int(self.rng.choice(len(self.data), p=self.weights))
