@@ -121,7 +121,11 @@ class _LEMSequence(torch.autograd.Function):
         length, n_batch = p.shape[:2]
         recurrent_in = torch.cat([p[..., : 2 * n], p[..., 3 * n :]], dim=-1) + b_hh  # pairs with hid2hid's chunks
         y_in = p[..., 2 * n : 3 * n] + b_y
-        pre, rates, ys, zs, targets_y = (p.new_empty(length, n_batch, w) for w in (3 * n, 2 * n, n, n, n))
+        pre, rates, targets_y = (p.new_empty(length, n_batch, w) for w in (3 * n, 2 * n, n))
+        # the states with the initial ones in row 0: rows 1.. are the steps' results, rows ..L-1 their previous states
+        y_all, z_all = p.new_empty(length + 1, n_batch, n), p.new_empty(length + 1, n_batch, n)
+        y_all[0], z_all[0] = y0, z0
+        ys, zs = y_all[1:], z_all[1:]
         scales = None if gaps is None else gaps.t().unsqueeze(-1)  # (L, B, 1)
         keeps = None if keep is None else keep.t().unsqueeze(-1)
         if keeps is not None:  # whatever the inputs hold on padded steps (even NaN) must not reach the state
@@ -150,24 +154,24 @@ class _LEMSequence(torch.autograd.Function):
         rate_slope = rate_slope * dt if scales is None else rate_slope * scales * (1.0 - rates)
         if keeps is not None:
             rate_slope = rate_slope * keeps
-        y_prev, z_prev = torch.cat([y0[None], ys[:-1]]), torch.cat([z0[None], zs[:-1]])
+        y_prev, z_prev = y_all[:-1], z_all[:-1]
         coef_dtbar = (targets_y - y_prev) * rate_slope[..., :n]
         coef_dt = (target_z - z_prev) * rate_slope[..., n:]
         coef_y = rates[..., :n] * (1.0 - targets_y * targets_y)
         coef_z = rates[..., n:] * (1.0 - target_z * target_z)
-        ctx.save_for_backward(y0, ys, zs, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y)
+        ctx.save_for_backward(y_all, zs, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y)
         return ys.transpose(0, 1), z
 
     @staticmethod
     def backward(ctx, grad_y, grad_z):
-        y0, ys, zs, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y = ctx.saved_tensors
-        length, n_batch, n = ys.shape
-        d_rec = ys.new_empty(length, n_batch, 3 * n)  # d loss / d (dtbar, dt, z target) pre-activations
-        d_y_pre = torch.empty_like(ys)  # d loss / d y target pre-activation
+        y_all, zs, rates, coef_dtbar, coef_dt, coef_y, coef_z, w_hh, w_y = ctx.saved_tensors
+        length, n_batch, n = zs.shape
+        d_rec = zs.new_empty(length, n_batch, 3 * n)  # d loss / d (dtbar, dt, z target) pre-activations
+        d_y_pre = torch.empty_like(zs)  # d loss / d y target pre-activation
         keep_y, keep_z = 1.0 - rates[..., :n], 1.0 - rates[..., n:]
         grads = grad_y.transpose(0, 1)
         dy = grads[-1].clone()
-        dz = torch.zeros_like(y0) if grad_z is None else grad_z.clone()
+        dz = torch.zeros_like(zs[0]) if grad_z is None else grad_z.clone()
         for t in range(length - 1, -1, -1):
             d_pre_y = torch.mul(dy, coef_y[t], out=d_y_pre[t])
             dz = torch.addmm(dz, d_pre_y, w_y)
@@ -180,8 +184,7 @@ class _LEMSequence(torch.autograd.Function):
                 dy.add_(grads[t - 1])
             dy = torch.addmm(dy, d_rec[t], w_hh)
         flat = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731  (L * B, width)
-        y_prev = torch.cat([y0[None], ys[:-1]])  # the state before each step
-        grad_w_hh, grad_b_hh = flat(d_rec).t() @ flat(y_prev), d_rec.sum((0, 1))
+        grad_w_hh, grad_b_hh = flat(d_rec).t() @ flat(y_all[:-1]), d_rec.sum((0, 1))  # y_all[:-1]: each previous y
         grad_w_y, grad_b_y = flat(d_y_pre).t() @ flat(zs), d_y_pre.sum((0, 1))
         grad_p = torch.cat([d_rec[..., : 2 * n], d_y_pre, d_rec[..., 2 * n :]], dim=-1).transpose(0, 1)
         return grad_p, dy, dz, None, None, None, grad_w_hh, grad_b_hh, grad_w_y, grad_b_y, None
