@@ -41,6 +41,9 @@ class RecurrentFamily:
                 raise ValueError(f"time_periods must be None or a non-empty sequence of positive finite numbers, "
                                  f"got {periods!r}")
 
+    def _time_periods(self):
+        return self.time_periods
+
     def _build_layer(self, input_size: int, layer_index: int):
         """One recurrent layer (override)."""
         raise NotImplementedError

@@ -227,8 +227,9 @@ class BaseSequenceEstimator(BaseEstimator):
         return panel, to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
 
     def _time_periods(self):
-        """Periods of the periodic time features appended to the inputs (families with ``time_periods``)."""
-        return getattr(self, "time_periods", None)
+        """Periods of the periodic time features appended to the inputs; None: no such features (families with a
+        ``time_periods`` parameter override this)."""
+        return None
 
     def _prediction_network(self):
         """``module_`` set up for prediction: a rate change (``step_rescale``) acts at prediction only."""
