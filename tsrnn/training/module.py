@@ -59,16 +59,20 @@ class SequenceLightningModule(L.LightningModule):
         return nan_mse(out, batch["y"])
 
     def training_step(self, batch, batch_idx):
+        """The task loss of a training batch, logged per epoch as ``train_loss``."""
         loss = self._loss(batch)
         self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0])
         return loss
 
     def validation_step(self, batch, batch_idx):
+        """The task loss of a validation batch, logged per epoch as ``val_loss``."""
         loss = self._loss(batch)
         self.log("val_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0])
         return loss
 
     def configure_optimizers(self):
+        """AdamW over the regular and the state-space parameter groups; unless the learning rate stays constant,
+        a per-step ``LambdaLR`` following :meth:`OptimizerSettings.factor`."""
         optim = self.optim
         ssm = [p for p in self.net.parameters() if p.requires_grad and is_ssm_parameter(p)]
         regular = [p for p in self.net.parameters() if p.requires_grad and not is_ssm_parameter(p)]
