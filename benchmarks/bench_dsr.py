@@ -13,7 +13,7 @@ Peers (benchmark-only dependencies: ``pip install pysindy==2.1.0 reservoirpy==0.
 polynomial library of degree 2, fit on the noisy training data) and a 1000-unit echo state network (ridge
 readout, one-step targets, closed-loop generation). Skipped with a note when not installed.
 
-    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--alrnn-relu 2] [--alrnn-tau 16]
+    python benchmarks/bench_dsr.py [--epochs-shplrnn 300] [--epochs-alrnn 300] [--alrnn-relu 2] [--alrnn-latent 20] [--alrnn-tau 16]
                                    [--models floor,shplrnn,shplrnn_interp,alrnn,warp,sindy,esn]
                                    [--noise 0.05] [--keep 1.0] [--seed 0] [--tag _name]
 
@@ -156,6 +156,7 @@ def main():
                    help="Gaussian noise added to every AL-RNN training window (the AL-RNN paper's Lorenz setting: 0.05)")
     p.add_argument("--alrnn-tau", type=int, default=16, help="the AL-RNN's sparse forcing interval (the paper's: 16)")
     p.add_argument("--alrnn-relu", type=int, default=2, help="the AL-RNN's number of ReLU units P (the issue's: 2)")
+    p.add_argument("--alrnn-latent", type=int, default=20, help="the AL-RNN's latent dimension M (the issue's: 20)")
     p.add_argument("--alrnn-select", type=int, default=None,
                    help="AL-RNN model selection on the training data every this many epochs (the AL-RNN paper's protocol)")
     p.add_argument("--epochs-warp", type=int, default=100)
@@ -209,7 +210,7 @@ def main():
         print("shPLRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     if "alrnn" in todo:
-        est = ALRNNReconstructor(n_latent=20, n_relu=args.alrnn_relu, forcing=args.alrnn_forcing, tau=args.alrnn_tau,
+        est = ALRNNReconstructor(n_latent=args.alrnn_latent, n_relu=args.alrnn_relu, forcing=args.alrnn_forcing, tau=args.alrnn_tau,
                                  noise=args.alrnn_noise, select_every=args.alrnn_select,
                                  max_epochs=args.epochs_alrnn, dt=DT, random_state=args.seed)
         key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else 'aGTF'}{args.tag}"
