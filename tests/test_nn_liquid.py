@@ -253,7 +253,8 @@ def test_stacked_backbone_and_bad_arguments():
 def _assert_fused_equals_loop(layer, x, kw):
     """Run ``layer`` fused and as its autograd step loop (``use_fused``) on ``x`` (requires grad) with ``kw``:
     outputs, every part of the last state and the gradients of ``x``, every parameter and ``kw["h0"]`` agree, and
-    the fused outputs and last state under ``torch.no_grad`` (inference) equal the loop's."""
+    the fused outputs and last state under ``torch.no_grad`` (inference) and of the frozen layer on constant inputs
+    with grad mode on equal the loop's."""
     w = torch.randn(B, L, layer.d_out, dtype=torch.float64)
     results = []
     for fused in (True, False):
@@ -272,6 +273,13 @@ def _assert_fused_equals_loop(layer, x, kw):
     layer.use_fused = True
     with torch.no_grad():  # inference (the fused loops then skip the backward's derivatives)
         y, last = layer(x, **kw)
+    for a, b in zip([y, *last], results[1], strict=False):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    layer.requires_grad_(False)  # frozen, on constant inputs, grad mode on: no backward can follow either
+    constant = {k: tuple(s.detach() for s in v) if k == "h0" else v for k, v in kw.items()}
+    y, last = layer(x.detach(), **constant)
+    layer.requires_grad_(True)
+    assert y.grad_fn is None
     for a, b in zip([y, *last], results[1], strict=False):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 

@@ -233,12 +233,14 @@ class _DenseCfCSequence(torch.autograd.Function):
     gaps ``dt`` (B, L) or None, ``mask`` (B, L) or None, the first layer's recurrent half ``W_h`` (P, N); with
     mixed memory the LSTM's projected inputs ``p_mem`` (B, L, 4N) (bias included), ``c0`` (B, N) and recurrent
     weight ``W_rec`` (4N, N), else three Nones; the mode, whether the activation is LeCun's tanh (else tanh),
-    the backbone depth, then (with a backbone) the heads' weight (4N, U) and bias and every further backbone
-    layer's weight and bias. Returns the states (B, L, N), and with mixed memory the last cell state (B, N).
+    the backbone depth, whether grad mode was on at the call (the forward itself runs without it), then (with a
+    backbone) the heads' weight (4N, U) and bias and every further backbone layer's weight and bias. Returns the
+    states (B, L, N), and with mixed memory the last cell state (B, N). Without grad mode, or when no input needs
+    a gradient (a frozen layer on constant inputs), the derivatives for the backward are not formed.
     """
 
     @staticmethod
-    def forward(ctx, p, h0, dt, mask, w_h, p_mem, c0, w_rec, mode, lecun, depth, for_backward, *weights):
+    def forward(ctx, p, h0, dt, mask, w_h, p_mem, c0, w_rec, mode, lecun, depth, grad_mode, *weights):
         inner, outer = (LECUN_INNER, LECUN_OUTER) if lecun else (1.0, 1.0)
         length, (n_batch, n) = p.shape[1], h0.shape
         memory = p_mem is not None
@@ -314,7 +316,7 @@ class _DenseCfCSequence(torch.autograd.Function):
                 c = c_new if mask is None else torch.where(mask[:, t, None], c_new, cells[t - 1] if t else c0)
                 if mask is not None:
                     cells[t] = c  # the carried cell state (the backward rebuilds c_new from the gates)
-        if not for_backward:
+        if not (grad_mode and any(ctx.needs_input_grad)):  # no backward can follow: skip the derivatives
             return (y.transpose(0, 1), c) if memory else y.transpose(0, 1)
         feats.mul_(2.0).sub_(1.0)  # sigmoid(2 x) -> tanh(x)
         # d h_t / d (ff1, ff2, t_a, t_b) pre-activations, all steps at once, written in place into ``out``

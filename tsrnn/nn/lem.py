@@ -110,12 +110,13 @@ class _LEMSequence(torch.autograd.Function):
     Inputs: projected inputs ``p`` (B, L, 4N) (``inp2hid`` with its bias), ``y0``, ``z0`` (B, N), the scaled gaps
     ``dt * gap`` (B, L) or None (then the reference's explicit steps), ``keep`` (B, L) (1 valid, 0 padded) or None,
     the base step ``dt``, ``hid2hid``'s weight (3N, N) and bias, ``transform_z``'s weight (N, N) and bias, and
-    whether a backward may follow (False under ``torch.no_grad``: the derivatives are not formed).
+    whether grad mode was on at the call (the forward itself runs without it). Without grad mode, or when no
+    input needs a gradient (a frozen layer on constant inputs), the derivatives for the backward are not formed.
     Returns the outputs ``y`` (B, L, N) and the last ``z`` (B, N).
     """
 
     @staticmethod
-    def forward(ctx, p, y0, z0, gaps, keep, dt, w_hh, b_hh, w_y, b_y, for_backward):
+    def forward(ctx, p, y0, z0, gaps, keep, dt, w_hh, b_hh, w_y, b_y, grad_mode):
         n = y0.shape[1]
         p = p.transpose(0, 1)  # (L, B, 4N): chunks dtbar, dt, y update, z update
         length, n_batch = p.shape[:2]
@@ -146,7 +147,7 @@ class _LEMSequence(torch.autograd.Function):
             z = torch.lerp(z, a[:, 2 * n :], dt_n, out=zs[t])
             target = torch.addmm(y_in[t], z, w_y_t, out=targets_y[t]).tanh_()
             y = torch.lerp(y, target, dtbar_n, out=ys[t])
-        if not for_backward:
+        if not (grad_mode and any(ctx.needs_input_grad)):  # no backward can follow: skip the derivatives
             return ys.transpose(0, 1), z
         # d (y_t, z_t) / d pre-activations, all steps at once
         sig, target_z = pre[..., : 2 * n], pre[..., 2 * n :]
