@@ -486,8 +486,8 @@ n_latent : int, default=20
     Latent dimensions ``M``.
 n_relu : int, default=2
     ``P``, the number of ReLU units (2 for Lorenz-63, 1 for Rössler in the paper: the fewest regions that carry
-    the system's topology). On Lorenz-63, P = 2 gives the right topology but a coarse attractor (state-space
-    divergence 2.5-4.5), P = 10 a close one (0.15-0.31); see the DSR docs page.
+    the system's topology). On Lorenz-63 few ReLUs give the right topology but a coarse attractor; its geometry
+    improves as ``P`` grows (the DSR docs page has the measurements per ``P``).
 """ + DSR_TRAINING_DOC + """
 Examples
 --------
