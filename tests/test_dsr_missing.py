@@ -100,6 +100,13 @@ def test_training_loss_is_the_mse_over_observed_entries():
     torch.testing.assert_close(loss, expected)
     loss.backward()
     assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+    # told the data are complete, the module skips the look at NaN and gives the same loss on complete windows
+    clean = torch.nan_to_num(x, nan=0.5)
+    told = DSRLightningModule(model, forcing="gtf", alpha=0.2, missing=False)
+    told._trainer = module._trainer
+    told.on_train_epoch_start()
+    torch.testing.assert_close(told.training_step(clean, 0), module.training_step(clean, 0))
+    assert told.forced_fraction is None and module.forced_fraction is None
 
 
 def test_random_windows_start_at_complete_rows():

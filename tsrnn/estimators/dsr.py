@@ -217,7 +217,8 @@ class DSRReconstructor(BaseEstimator):
             adaptive = self.forcing == "gtf" and self.alpha is None
             module = DSRLightningModule(model, forcing=self.forcing, tau=self.tau,
                                         alpha=1.0 if adaptive else (self.alpha or 0.0), lr=self.lr,
-                                        end_lr=self.end_lr, max_epochs=self.max_epochs)
+                                        end_lr=self.end_lr, max_epochs=self.max_epochs,
+                                        missing=not all(c.all() for c in data.complete))
             history = HistoryCallback()
             selection = (SelectByDivergence(trajectories[first][:100_000], every=self.select_every)
                          if self.select_every else None)

@@ -105,15 +105,18 @@ class DSRLightningModule(L.LightningModule):
         Back-propagate through the forced recurrence by hand (:func:`tsrnn.training.forcing.forced_recurrence`)
         rather than through an autograd step loop; same results, 2.7-6x faster per batch on CPU
         (``benchmarks/bench_dsr_speed.py``).
+    missing : bool
+        Whether the windows may hold NaN (missing observations). If False, batches are taken as fully observed
+        without looking (the look is a host sync per batch on a GPU).
     """
 
     def __init__(self, model, forcing: str = "gtf", tau: int = 16, alpha: float = 0.5, lr: float = 1e-3,
-                 end_lr: float = 1e-5, max_epochs: int = 100, fused: bool = True):
+                 end_lr: float = 1e-5, max_epochs: int = 100, fused: bool = True, missing: bool = True):
         super().__init__()
         if forcing not in FORCINGS:
             raise ValueError(f"forcing must be one of {FORCINGS}, got {forcing!r}")
         self.model, self.forcing, self.tau, self.alpha = model, forcing, tau, float(alpha)
-        self.lr, self.end_lr, self.max_epochs, self.fused = lr, end_lr, max_epochs, fused
+        self.lr, self.end_lr, self.max_epochs, self.fused, self.missing = lr, end_lr, max_epochs, fused, missing
         self.forced_states: torch.Tensor | None = None
         self.forced_fraction: torch.Tensor | None = None  # per window, with missing observations
 
@@ -135,8 +138,8 @@ class DSRLightningModule(L.LightningModule):
 
     def training_step(self, batch, batch_idx):
         """MSE of the forced predictions on a batch of windows (B, T+1, N), over the observed entries."""
-        observed = torch.isfinite(batch)
-        observed = None if bool(observed.all()) else observed
+        observed = torch.isfinite(batch) if self.missing else None
+        observed = None if observed is None or bool(observed.all()) else observed
         preds, self.forced_states = self.teacher_forced(batch, observed)
         self.forced_fraction = None if observed is None else observed[:, 1:-1].flatten(1).float().mean(dim=1)
         loss = observed_mse(preds, batch[:, 1:], None if observed is None else observed[:, 1:])
