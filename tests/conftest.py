@@ -27,3 +27,25 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "gpu" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture
+def poison_weights():
+    """A Lightning callback factory: ``poison_weights(k)`` makes every weight NaN at the start of epoch ``k``
+    (0-based), i.e. a fit that diverges there."""
+    import lightning as L
+    import torch
+
+    class PoisonWeights(L.Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            if trainer.current_epoch == self.epoch:
+                with torch.no_grad():
+                    for p in pl_module.parameters():
+                        p.fill_(float("nan"))
+
+    def make(epoch: int):
+        callback = PoisonWeights()
+        callback.epoch = epoch
+        return callback
+
+    return make

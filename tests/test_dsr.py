@@ -380,6 +380,20 @@ def test_reconstructor_model_selection(lorenz, tmp_path):
         ALRNNReconstructor(n_latent=6, select_every=0, **FAST).fit(lorenz)
 
 
+def test_diverged_reconstructor_fit_raises_unless_selection_kept_an_earlier_epoch(lorenz, poison_weights):
+    fast = {**FAST, "max_epochs": 6, "batches_per_epoch": 5}
+    # a too large step: NaN states reach the adaptive-alpha callback before the epoch's loss is seen
+    with pytest.raises(FloatingPointError, match=r"train_loss was nan in epoch \d; lower lr \(lr = 10\)"):
+        ShallowPLRNNReconstructor(lr=10.0, **fast).fit(lorenz)
+    poisoned = {**fast, "trainer_kwargs": {"callbacks": [poison_weights(3)]}}
+    with pytest.raises(FloatingPointError, match="epoch 3"):
+        ALRNNReconstructor(n_latent=6, forcing="sparse", tau=8, **poisoned).fit(lorenz)
+    est = ALRNNReconstructor(n_latent=6, forcing="sparse", tau=8, select_every=2, **poisoned).fit(lorenz)
+    assert len(est.history_) == 4 and est.selected_epoch_ == 2  # the diverged epoch 4 is not scored
+    assert [row["epoch"] for row in est.selection_] == [2]
+    assert np.isfinite(est.simulate(100)).all()
+
+
 def test_reconstructor_bad_input(lorenz):
     with pytest.raises(ValueError, match="times"):
         ALRNNReconstructor(**FAST).fit(lorenz, times=np.arange(len(lorenz)))

@@ -151,6 +151,18 @@ def test_early_stopping_records_validation_loss(panel):
     assert "val_loss" in clf.history_[0]
 
 
+def test_diverged_fit_raises_unless_early_stopping_kept_an_earlier_epoch(panel, poison_weights):
+    X, y = panel
+    params = {**TINY, "max_epochs": 6, "trainer_kwargs": {"callbacks": [poison_weights(2)]}}
+    with pytest.raises(FloatingPointError, match=r"train_loss was nan in epoch 2; lower lr \(lr = 0.003\)"):
+        S5Regressor(**params).fit(X, X[:, -1, 0])
+    reg = S5Regressor(**params, early_stopping=True, patience=10).fit(X, X[:, -1, 0])
+    assert reg.n_epochs_trained_ == 3  # stopped at the diverged epoch, the best earlier one restored
+    assert np.isfinite(reg.predict(X)).all()
+    with pytest.raises(FloatingPointError, match="epoch 0"):  # a genuinely too large step
+        S5Forecaster(lookback=24, horizon=6, max_epochs=5, lr=1e6, random_state=0).fit(1e3 * np.sin(np.arange(400) / 7))
+
+
 def test_trainer_kwargs_pass_through(panel):
     X, y = panel
     clf = S5Classifier(**{**TINY, "max_epochs": 5, "trainer_kwargs": {"max_epochs": 1}}).fit(X, y)

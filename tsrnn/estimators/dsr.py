@@ -187,7 +187,7 @@ class DSRReconstructor(BaseEstimator):
         import torch
 
         from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, SelectByDivergence
-        from tsrnn.training.trainer import HistoryCallback, make_trainer, quiet, resolve_accelerator
+        from tsrnn.training.trainer import HistoryCallback, StopOnNonFiniteLoss, make_trainer, quiet, resolve_accelerator
 
         self._validate()
         trajectories = self._trajectories(X, allow_nan=True)
@@ -219,16 +219,18 @@ class DSRReconstructor(BaseEstimator):
                                         alpha=1.0 if adaptive else (self.alpha or 0.0), lr=self.lr,
                                         end_lr=self.end_lr, max_epochs=self.max_epochs,
                                         missing=not all(c.all() for c in data.complete))
-            history = HistoryCallback()
+            history, diverged = HistoryCallback(), StopOnNonFiniteLoss()
             selection = (SelectByDivergence(trajectories[first][:100_000], every=self.select_every)
                          if self.select_every else None)
-            callbacks = [history] + ([AdaptiveGTF()] if adaptive else []) + ([selection] if selection else [])
+            callbacks = [history, diverged] + ([AdaptiveGTF()] if adaptive else []) + ([selection] if selection else [])
             with quiet(self.verbose):
                 trainer = make_trainer(self.max_epochs, self.device, "32-true", self.verbose, callbacks,
                                        self.trainer_kwargs)
                 trainer.fit(module, loader)
-        if selection is not None:
+        if selection is not None and selection.best_state is not None:  # may predate a divergence
             model.load_state_dict(selection.best_state)
+        else:
+            diverged.raise_if_diverged(self.lr)
         self.selection_ = selection.scores if selection is not None else None
         self.selected_epoch_ = selection.best_epoch if selection is not None else None
         self.module_ = model.cpu().double().eval()

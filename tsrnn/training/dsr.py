@@ -220,9 +220,10 @@ class AdaptiveGTF(L.Callback):
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         """Update ``pl_module.alpha`` every ``every`` batches."""
-        if batch_idx % self.every or pl_module.forced_states is None:
-            return
-        target = self.estimate(pl_module.model, pl_module.forced_states, self.bound, pl_module.forced_fraction)
+        states = pl_module.forced_states
+        if batch_idx % self.every or states is None or not bool(torch.isfinite(states).all()):
+            return  # non-finite states: a diverged fit, which ``StopOnNonFiniteLoss`` ends with the epoch
+        target = self.estimate(pl_module.model, states, self.bound, pl_module.forced_fraction)
         a = pl_module.alpha
         pl_module.alpha = target if target > a else self.gamma * a + (1 - self.gamma) * target
         self.history.append(pl_module.alpha)
@@ -274,6 +275,8 @@ class SelectByDivergence(L.Callback):
         if epoch % self.every and epoch != trainer.max_epochs:
             return
         model = pl_module.model
+        if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+            return  # a diverged fit (see StopOnNonFiniteLoss): nothing to keep
         with torch.no_grad():
             x0 = torch.as_tensor(self.reference[:1], dtype=pl_module.dtype, device=pl_module.device)
             generated = model.observe(model.simulate(model.init_state(x0), len(self.reference)))[0]

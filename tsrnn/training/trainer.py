@@ -71,6 +71,30 @@ class HistoryCallback(L.Callback):
         self.history.append(row)
 
 
+class StopOnNonFiniteLoss(L.Callback):
+    """Stop training at the end of the first epoch whose ``train_loss`` is NaN or infinite (a diverged fit).
+
+    ``epoch`` and ``loss`` record where; :meth:`raise_if_diverged` turns them into an error for the caller.
+    """
+
+    def __init__(self):
+        self.epoch: int | None = None
+        self.loss: float | None = None
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        loss = trainer.callback_metrics.get("train_loss")
+        if self.epoch is None and loss is not None and not np.isfinite(float(loss)):
+            self.epoch, self.loss = trainer.current_epoch, float(loss)
+            trainer.should_stop = True
+
+    def raise_if_diverged(self, lr: float):
+        """Raise a ``FloatingPointError`` naming ``lr`` if training stopped on a non-finite loss."""
+        if self.epoch is not None:
+            raise FloatingPointError(
+                f"training diverged: train_loss was {self.loss} in epoch {self.epoch}; lower lr (lr = {lr:g}) or clip "
+                f"the gradients (trainer_kwargs={{'gradient_clip_val': 1.0}})")
+
+
 def resolve_accelerator(device: str) -> str:
     """Map tsrnn's ``device`` ("auto", "cpu", "cuda", "mps") to a Lightning accelerator."""
     if device == "auto":
@@ -119,6 +143,8 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
     dropped when there is a full one. With ``early_stopping`` the samples of ``val_arrays`` (when given), else a
     random ``validation_fraction`` of ``arrays``, are held out and training stops after ``patience`` epochs
     without improvement of ``val_loss``; the best weights are restored. Validation never drops samples.
+    Training stops at the first epoch with a non-finite ``train_loss``; unless early stopping kept an earlier
+    epoch's weights, that raises a ``FloatingPointError``.
     """
     n = arrays["x"].shape[0]
     order = rng.permutation(n)
@@ -135,8 +161,8 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
     val_loader = DataLoader(ArrayDataset(take(order[:n_val])), batch_size=batch_size) if n_val else None
     if early_stopping and val_arrays is not None:
         val_loader = DataLoader(ArrayDataset(val_arrays), batch_size=batch_size)
-    history = HistoryCallback()
-    callbacks = [history]
+    history, diverged = HistoryCallback(), StopOnNonFiniteLoss()
+    callbacks = [history, diverged]
     best = None
     if early_stopping:
         from lightning.pytorch.callbacks import EarlyStopping
@@ -147,8 +173,10 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
     with quiet(verbose):
         trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
         trainer.fit(module, train_loader, val_loader)
-    if best is not None and best.state is not None:
+    if best is not None and best.state is not None:  # a fit that diverged after its best epoch keeps that epoch
         net.load_state_dict(best.state)
+    else:
+        diverged.raise_if_diverged(optim.lr)
     return history.history
 
 
