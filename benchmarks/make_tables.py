@@ -90,7 +90,7 @@ def main():
             over = f"{r['cpu_fwd_s'] / r['copy_s']:.1f}x" if "cpu_fwd_s" in r else "-"
             rows.append([r["op"], r["B"], r["L"], r["N"], *(_ms(r, k) for k in ("copy_s", "loop_fwd_s", "torch_fwd_s",
                          "cpu_fwd_s", "torch_fwd_bwd_s", "cpu_fwd_bwd_s")),
-                         f"{r['cpu_fwd_gbps']:.1f}" if "cpu_fwd_gbps" in r else "-", f"{r['copy_gbps']:.1f}", over])
+                         f"{r['cpu_fwd_gbps']:.3g}" if "cpu_fwd_gbps" in r else "-", f"{r['copy_gbps']:.1f}", over])
         parts.append(_table(["op", "B", "L", "N", "copy", "loop fwd", "torch fwd", "cpu fwd", "torch fwd+bwd",
                              "cpu fwd+bwd", "cpu fwd GB/s", "copy GB/s", "cpu / copy"], rows) + "\n")
     s5 = _load("s5_speed")
