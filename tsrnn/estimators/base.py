@@ -43,7 +43,8 @@ max_epochs : int, default=50
     Training epochs (upper bound with early stopping).
 batch_size : int, default=32
 lr : float, default=3e-3
-    Learning rate of the regular parameters (AdamW).
+    Learning rate of the regular parameters (AdamW). A fit whose training loss turns NaN or infinite stops at
+    that epoch and raises ``FloatingPointError``, unless ``early_stopping`` kept an earlier epoch's weights.
 weight_decay : float, default=0.01
     Weight decay of the regular parameters.
 ssm_lr : float, default=1e-3

@@ -52,7 +52,8 @@ batches_per_epoch : int, default=50
     Windows are drawn with replacement; an epoch is this many batches.
 max_epochs : int, default=200
 lr, end_lr : float, default=1e-3, 1e-5
-    RAdam learning rate, decayed exponentially per epoch to ``end_lr``.
+    RAdam learning rate, decayed exponentially per epoch to ``end_lr``. A fit whose training loss turns NaN or
+    infinite stops at that epoch and raises ``FloatingPointError``, unless ``select_every`` kept an earlier epoch.
 noise : float, default=0.0
     Gaussian noise added to every training window (a regularizer).
 select_every : int or None, default=None
