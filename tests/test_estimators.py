@@ -224,6 +224,10 @@ BAD_FIT = [
     ("NaN in y", lambda X, y: (X, np.where(np.arange(40) == 3, np.nan, 1.0)), ValueError, "y|NaN|Input"),
     ("y None", lambda X, y: (X, None), ValueError, "y"),
     ("channel mismatch in list", lambda X, y: ([X[0], X[1][:, :1]] + list(X[2:]), y), ValueError, "channels"),
+    ("unobserved sample", lambda X, y: (np.where(np.arange(40)[:, None, None] == 7, np.nan, X), y), ValueError,
+     r"X\[7\] has no observed value"),
+    ("unobserved short series", lambda X, y: ([X[0], np.full((3, 2), np.nan)] + list(X[2:]), y), ValueError,
+     r"X\[1\] has no observed value"),
 ]
 
 
@@ -274,6 +278,8 @@ def test_bad_predict_input(panel, series):
     clf = S5Classifier(**TINY).fit(X, y)
     with pytest.raises(ValueError, match="channels"):
         clf.predict(X[:, :, :1])
+    with pytest.raises(ValueError, match=r"X has 2 samples with no observed value \(all NaN\), the first X\[1\]"):
+        clf.predict(np.where(np.isin(np.arange(40), [1, 5])[:, None, None], np.nan, X))
     with pytest.raises(ValueError, match="not seen during fit"):
         clf.score(X, np.where(y == "up", "sideways", y))
     f = S5Forecaster(lookback=16, horizon=4, **TINY)
@@ -286,6 +292,10 @@ def test_bad_predict_input(panel, series):
         f.predict(series[:5])
     with pytest.raises(ValueError, match="channels"):
         f.predict(series[:30, :1])
+    with pytest.raises(ValueError, match="X has no observed value"):
+        f.predict(np.full_like(series[:30], np.nan))
+    with pytest.raises(ValueError, match=r"y\[1\] has no observed value"):
+        S5Forecaster(lookback=16, horizon=4, **TINY).fit([series, np.full_like(series, np.nan)])
     with pytest.raises(ValueError, match="times"):
         f.predict(times=np.arange(16.0))
 

@@ -128,6 +128,10 @@ def check_panel(X, name: str = "X", allow_nan: bool = True, n_channels: int | No
     valid = np.arange(values.shape[1])[None, :] < lengths[:, None]
     if not allow_nan and np.any(~observed & valid[:, :, None]):
         raise ValueError(f"{name} contains NaN, which is not allowed here")
+    empty = np.flatnonzero(~(observed & valid[:, :, None]).any(axis=(1, 2)))
+    if empty.size:
+        raise ValueError(f"{name}[{empty[0]}] has no observed value (all NaN)" if empty.size == 1 else
+                         f"{name} has {empty.size} samples with no observed value (all NaN), the first {name}[{empty[0]}]")
     return Panel(values=values, lengths=lengths)
 
 

@@ -523,6 +523,8 @@ def check_series_list(y, name: str = "y", n_channels: int | None = None):
             raise ValueError(f"{label} must be a series of shape (n_timepoints,) or (n_timepoints, n_channels), "
                              f"got shape {np.shape(arr)}")
         series.append(check_array(arr, dtype=np.float64, ensure_all_finite="allow-nan", input_name=label))
+        if np.isnan(series[-1]).all():
+            raise ValueError(f"{label} has no observed value (all NaN)")
     chans = {s.shape[1] for s in series}
     if len(chans) != 1:
         raise ValueError(f"{name}: every series must have the same number of channels, got {sorted(chans)}")
