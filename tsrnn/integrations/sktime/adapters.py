@@ -43,7 +43,9 @@ class TsrnnForecaster(BaseForecaster):
     """sktime forecaster wrapping a tsrnn forecaster (e.g. :class:`tsrnn.S5Forecaster`).
 
     The wrapped estimator's ``horizon`` is set to the largest step of ``fh`` at fit; forecasts start right
-    after the training data.
+    after the last data seen (in ``fit`` or ``update``). The adapter keeps that series itself, so it works the
+    same whatever sktime's ``remember_data`` config (whose default sktime 1.3 turns off); ``update`` appends to
+    it and, with ``update_params=True``, refits on all of it.
 
     Parameters
     ----------
@@ -88,11 +90,12 @@ class TsrnnForecaster(BaseForecaster):
         base = S5Forecaster() if self.estimator is None else self.estimator
         self.estimator_ = clone(base).set_params(horizon=int(np.max(steps)))
         self.estimator_.fit(y.to_numpy(dtype=np.float64))
+        self.y_seen_ = y
         return self
 
     def _predict(self, fh, X=None):
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int)
-        context = self._y.to_numpy(dtype=np.float64)
+        context = self.y_seen_.to_numpy(dtype=np.float64)
         if self.estimator_.horizon < steps.max():
             raise ValueError(f"fh reaches {steps.max()} steps, beyond the fitted horizon {self.estimator_.horizon}")
         # Families that align by position (CycleNet's phase) get row numbers on the training axis as times.
@@ -100,11 +103,13 @@ class TsrnnForecaster(BaseForecaster):
         pred = self.estimator_.predict(context, times=times)
         pred = pred.reshape(pred.shape[0], -1)[steps - 1]
         index = fh.to_absolute_index(self.cutoff)
-        return pd.DataFrame(pred, index=index, columns=self._y.columns)
+        return pd.DataFrame(pred, index=index, columns=self.y_seen_.columns)
 
     def _update(self, y, X=None, update_params=True):
+        seen = self.y_seen_
+        self.y_seen_ = pd.concat([seen[~seen.index.isin(y.index)], y]).sort_index()  # new values win
         if update_params:
-            self.estimator_.fit(self._y.to_numpy(dtype=np.float64))
+            self.estimator_.fit(self.y_seen_.to_numpy(dtype=np.float64))
         return self
 
     @classmethod

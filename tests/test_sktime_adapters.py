@@ -1,0 +1,41 @@
+"""The sktime forecaster adapter's data handling: predict from the last data seen, update with and without refit."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("sktime")
+
+from sklearn.base import clone  # noqa: E402
+
+from tsrnn import S5Forecaster  # noqa: E402
+from tsrnn.integrations.sktime import TsrnnForecaster  # noqa: E402
+
+TINY = dict(lookback=12, horizon=3, d_model=8, d_state=8, n_layers=1, max_epochs=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def series():
+    t = np.arange(120)
+    return pd.Series(np.sin(t / 4.0) + 0.01 * t, index=pd.period_range("2000-01", periods=120, freq="M"))
+
+
+def test_forecaster_adapter_predicts_from_the_last_data_seen(series):
+    train, new = series[:100], series[100:110]
+    adapter = TsrnnForecaster(S5Forecaster(**TINY)).set_config(remember_data=False)  # sktime >= 1.3's default
+    adapter.fit(train, fh=[1, 2, 3])
+    direct = clone(S5Forecaster(**TINY)).fit(train.to_numpy())
+    pred = adapter.predict()
+    np.testing.assert_allclose(pred.to_numpy(), direct.predict())
+    assert list(pred.index) == list(series.index[100:103])
+    # update without refit: the same weights, the context extended by the new rows
+    adapter.update(new, update_params=False)
+    np.testing.assert_allclose(adapter.predict().to_numpy(), direct.predict(series[:110].to_numpy()))
+    assert list(adapter.predict().index) == list(series.index[110:113])
+    # update with refit: as a fresh fit on everything seen, overlapping rows taking the newer values
+    changed = series[105:115].copy()
+    changed.iloc[0] += 1.0
+    adapter.update(changed, update_params=True)
+    seen = pd.concat([series[:105], changed])
+    refit = S5Forecaster(**TINY).fit(seen.to_numpy())
+    np.testing.assert_allclose(adapter.predict().to_numpy(), refit.predict())
