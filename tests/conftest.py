@@ -37,15 +37,13 @@ def poison_weights():
     import torch
 
     class PoisonWeights(L.Callback):
+        def __init__(self, epoch: int):
+            self.epoch = epoch
+
         def on_train_epoch_start(self, trainer, pl_module):
             if trainer.current_epoch == self.epoch:
                 with torch.no_grad():
                     for p in pl_module.parameters():
                         p.fill_(float("nan"))
 
-    def make(epoch: int):
-        callback = PoisonWeights()
-        callback.epoch = epoch
-        return callback
-
-    return make
+    return PoisonWeights
