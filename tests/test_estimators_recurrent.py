@@ -134,6 +134,7 @@ def test_wired_layers_output_motor_neurons():
     (CfCClassifier, dict(backbone_dropout=0.3, backbone_layers=2, wiring="ncp"), "backbone_dropout .* no wiring"),
     (LTCClassifier, dict(ode_unfolds=0), "ode_unfolds"),
     (LTCClassifier, dict(solver=3), "solver"),
+    (LTCClassifier, dict(solver="dopri"), "solver must be 'fused' or a torchdiffeq method"),
     (LEMClassifier, dict(dt=0.0), "dt"),
     (LEMClassifier, dict(units=0), "units"),
     (CfCClassifier, dict(time_periods=24), "time_periods"),

@@ -248,6 +248,8 @@ def test_stacked_backbone_and_bad_arguments():
         LEM(M, 4, dt=0.0)
     with pytest.raises(ValueError, match="input_dim"):
         LTC(M, FullyConnected(4, input_dim=M + 1))
+    with pytest.raises(ValueError, match="solver must be 'fused' or a torchdiffeq method .*dopri5.*got 'rk5'"):
+        LTC(M, 4, solver="rk5")
 
 
 def _assert_fused_equals_loop(layer, x, kw):

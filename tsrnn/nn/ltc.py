@@ -46,6 +46,17 @@ FIELD_PARAMS = ("gleak", "vleak", "cm", "sigma", "mu", "w", "erev")
 SENSORY_CHUNK = 1 << 22
 
 
+def check_solver(solver):
+    """Raise a ``ValueError`` naming ``solver`` unless it is ``"fused"`` or one of torchdiffeq's methods."""
+    try:  # torchdiffeq lists its methods only in a private module; if that moves, torchdiffeq checks at solve time
+        from torchdiffeq._impl.odeint import SOLVERS
+    except ImportError:
+        return
+    if solver != "fused" and solver not in SOLVERS:
+        raise ValueError(f"solver must be 'fused' or a torchdiffeq method ({', '.join(sorted(SOLVERS))}), "
+                         f"got {solver!r}")
+
+
 class LTC(RecurrentLayer):
     """An LTC layer over sequences.
 
@@ -88,6 +99,7 @@ class LTC(RecurrentLayer):
                 raise ValueError(f"{name} must be one of {MAPPINGS}, got {value!r}")
         if int(ode_unfolds) < 1:
             raise ValueError(f"ode_unfolds must be >= 1, got {ode_unfolds}")
+        check_solver(solver)
         self.wiring, self.input_size, self.units, self.d_out = wiring, input_size, wiring.units, wiring.output_dim
         self.ode_unfolds, self.epsilon, self.solver = int(ode_unfolds), epsilon, solver
         self.solver_options, self.adjoint = dict(solver_options or {}), adjoint
