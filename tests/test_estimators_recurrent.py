@@ -135,6 +135,7 @@ def test_wired_layers_output_motor_neurons():
     (LTCClassifier, dict(ode_unfolds=0), "ode_unfolds"),
     (LTCClassifier, dict(solver=3), "solver"),
     (LTCClassifier, dict(solver="dopri"), "solver must be 'fused' or a torchdiffeq method"),
+    (LTCClassifier, dict(adjoint=True), "adjoint=True needs a torchdiffeq solver"),
     (LEMClassifier, dict(dt=0.0), "dt"),
     (LEMClassifier, dict(units=0), "units"),
     (CfCClassifier, dict(time_periods=24), "time_periods"),

@@ -250,6 +250,10 @@ def test_stacked_backbone_and_bad_arguments():
         LTC(M, FullyConnected(4, input_dim=M + 1))
     with pytest.raises(ValueError, match="solver must be 'fused' or a torchdiffeq method .*dopri5.*got 'rk5'"):
         LTC(M, 4, solver="rk5")
+    with pytest.raises(ValueError, match="adjoint applies to torchdiffeq solvers only"):
+        LTC(M, 4, adjoint=True)
+    with pytest.raises(ValueError, match="solver_options applies to torchdiffeq solvers only"):
+        LTC(M, 4, solver_options={"step_size": 0.1})
 
 
 def _assert_fused_equals_loop(layer, x, kw):

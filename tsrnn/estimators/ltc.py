@@ -35,6 +35,8 @@ class LTCFamily(RecurrentFamily):
         from tsrnn.nn.ltc import check_solver
 
         check_solver(self.solver)
+        if self.adjoint and self.solver == "fused":
+            raise ValueError("adjoint=True needs a torchdiffeq solver (e.g. solver='dopri5'), not solver='fused'")
         if not isinstance(self.wiring, dict):
             _check_param("wiring", self.wiring, None, choices=("ncp", "random", "fully_connected"))
 

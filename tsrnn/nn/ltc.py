@@ -100,6 +100,9 @@ class LTC(RecurrentLayer):
         if int(ode_unfolds) < 1:
             raise ValueError(f"ode_unfolds must be >= 1, got {ode_unfolds}")
         check_solver(solver)
+        if solver == "fused" and (adjoint or solver_options):
+            raise ValueError(f"{'adjoint' if adjoint else 'solver_options'} applies to torchdiffeq solvers only, "
+                             "not to solver='fused'")
         self.wiring, self.input_size, self.units, self.d_out = wiring, input_size, wiring.units, wiring.output_dim
         self.ode_unfolds, self.epsilon, self.solver = int(ode_unfolds), epsilon, solver
         self.solver_options, self.adjoint = dict(solver_options or {}), adjoint
