@@ -403,6 +403,8 @@ def test_reconstructor_bad_input(lorenz):
         PLRNNReconstructor(**FAST).fit(lorenz[:20])
     with pytest.raises(ValueError, match="forcing"):
         PLRNNReconstructor(forcing="full", **FAST).fit(lorenz)
+    with pytest.raises(ValueError, match=r"end_lr must be in \(0, inf\]"):
+        PLRNNReconstructor(end_lr=0.0, **FAST).fit(lorenz)
     with pytest.raises(ValueError, match="metrics"):
         PLRNNReconstructor(n_latent=4, **FAST).fit(lorenz).score(lorenz, metrics="r2")
     with pytest.raises(ValueError, match="dimensions"):

@@ -264,10 +264,15 @@ BAD_PARAMS = [
     ({"lr_schedule": "cosine", "lr_decay": 0.9}, ValueError, "lr_decay"),
     ({"warmup_epochs": 2}, ValueError, "warmup_epochs"),
     ({"warmup_epochs": -1}, ValueError, "warmup_epochs"),
+    ({"lr": 0.0}, ValueError, r"lr must be in \(0, inf\], got 0.0"),
+    ({"lr_decay": 0.0}, ValueError, r"lr_decay must be in \(0, 1\]"),
+    ({"dt_min": 0.0}, ValueError, r"dt_min must be in \(0, inf\]"),
+    ({"step_rescale": 0.0}, ValueError, "step_rescale"),
+    ({"dropout": 1.0}, ValueError, r"dropout must be in \[0, 1\), got 1.0"),
 ]
 
 
-@pytest.mark.parametrize("params, err, match", BAD_PARAMS, ids=[next(iter(p[0])) for p in BAD_PARAMS])
+@pytest.mark.parametrize("params, err, match", BAD_PARAMS, ids=["-".join(f"{k}={v}" for k, v in p[0].items()) for p in BAD_PARAMS])
 def test_bad_params(panel, params, err, match):
     with pytest.raises(err, match=match):
         S5Classifier(**{**TINY, **params}).fit(*panel)

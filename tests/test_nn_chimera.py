@@ -154,3 +154,5 @@ def test_chimera_estimators(tmp_path):
                                rtol=1e-5, atol=1e-6)  # padding of unequal lengths changes nothing
     with pytest.raises(ValueError, match="decoder"):
         ChimeraForecaster(decoder="x").fit(y)
+    with pytest.raises(ValueError, match=r"trend_dt_min must be in \(0, inf\]"):
+        ChimeraForecaster(trend_dt_min=0.0).fit(y)

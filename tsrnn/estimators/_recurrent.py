@@ -32,7 +32,7 @@ class RecurrentFamily:
     def _validate_family_params(self):
         _check_param("units", self.units, int, 1)
         _check_param("n_layers", self.n_layers, int, 1)
-        _check_param("dropout", self.dropout, float, 0, 1)
+        _check_param("dropout", self.dropout, float, 0, 1, open_high=True)
         if self.time_periods is not None:
             periods = self.time_periods
             if (isinstance(periods, (str, bytes)) or not hasattr(periods, "__len__") or len(periods) == 0

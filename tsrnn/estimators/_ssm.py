@@ -44,10 +44,10 @@ class SSMFamily:
     def _validate_family_params(self):
         for name in ("d_model", "n_layers", "d_state"):
             _check_param(name, getattr(self, name), int, 1)
-        _check_param("dt_min", self.dt_min, float, 0)
+        _check_param("dt_min", self.dt_min, float, 0, open_low=True)
         _check_param("dt_max", self.dt_max, float, self.dt_min)
-        _check_param("dropout", self.dropout, float, 0, 1)
-        _check_param("step_rescale", self.step_rescale, float, 0)
+        _check_param("dropout", self.dropout, float, 0, 1, open_high=True)
+        _check_param("step_rescale", self.step_rescale, float, 0, open_low=True)
         _check_param("discretization", self.discretization, None, choices=self._discretizations)
         _check_param("activation", self.activation, None, choices=("half_glu", "gelu"))
 

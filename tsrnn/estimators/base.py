@@ -78,7 +78,11 @@ trainer_kwargs : dict or None, default=None
 """
 
 
-def _check_param(name, value, kind, low=None, high=None, choices=None, allow_none=False):
+def _check_param(name, value, kind, low=None, high=None, choices=None, allow_none=False, open_low=False,
+                 open_high=False):
+    """Raise a ``TypeError`` / ``ValueError`` naming ``name`` unless ``value`` is of ``kind`` (int, or any real
+    number) within ``low`` .. ``high`` (bounds excluded with ``open_low`` / ``open_high``), or one of
+    ``choices``."""
     if value is None and allow_none:
         return
     if choices is not None:
@@ -89,8 +93,10 @@ def _check_param(name, value, kind, low=None, high=None, choices=None, allow_non
         isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not ok_type:
         raise TypeError(f"{name} must be {'an int' if kind is int else 'a number'}, got {value!r}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
+    if (low is not None and (value <= low if open_low else value < low)) or \
+            (high is not None and (value >= high if open_high else value > high)):
+        interval = f"{'(' if open_low else '['}{low}, {'inf' if high is None else high}{')' if open_high else ']'}"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
 
 
 def seed_from(random_state) -> int:
@@ -157,10 +163,10 @@ class BaseSequenceEstimator(BaseEstimator):
     def _validate_training_params(self):
         _check_param("max_epochs", self.max_epochs, int, 1)
         _check_param("batch_size", self.batch_size, int, 1)
-        _check_param("lr", self.lr, float, 0)
+        _check_param("lr", self.lr, float, 0, open_low=True)
         _check_param("ssm_lr", self.ssm_lr, float, 0)
         _check_param("weight_decay", self.weight_decay, float, 0)
-        _check_param("lr_decay", self.lr_decay, float, 0, 1)
+        _check_param("lr_decay", self.lr_decay, float, 0, 1, open_low=True)
         _check_param("lr_decay_start", self.lr_decay_start, int, 0)
         self._optimizer_settings()  # checks lr_schedule and its compatibility with lr_decay
         _check_param("warmup_epochs", self.warmup_epochs, int, 0)

@@ -45,7 +45,7 @@ class CfCFamily(RecurrentFamily):
         _check_param("activation", self.activation, None, choices=("lecun_tanh", "tanh", "relu", "silu", "gelu"))
         _check_param("backbone_units", self.backbone_units, int, 1)
         _check_param("backbone_layers", self.backbone_layers, int, 0)
-        _check_param("backbone_dropout", self.backbone_dropout, float, 0, 1)
+        _check_param("backbone_dropout", self.backbone_dropout, float, 0, 1, open_high=True)
         if self.backbone_dropout > 0 and (self.backbone_layers < 2 or self.wiring is not None):
             raise ValueError(f"backbone_dropout = {self.backbone_dropout} would have no effect: it acts between "
                              "backbone layers (after every one but the first, as in ncps), so it needs "

@@ -52,11 +52,11 @@ class ChimeraFamily:
         for name in ("d_model", "d_state", "n_layers"):
             _check_param(name, getattr(self, name), int, 1)
         for kind in ("trend", "seasonal", "variate"):
-            _check_param(f"{kind}_dt_min", getattr(self, f"{kind}_dt_min"), float, 0)
+            _check_param(f"{kind}_dt_min", getattr(self, f"{kind}_dt_min"), float, 0, open_low=True)
             _check_param(f"{kind}_dt_max", getattr(self, f"{kind}_dt_max"), float, getattr(self, f"{kind}_dt_min"))
         for name in ("seasonal_head", "bidirectional", "selective", "gating"):
             _check_param(name, getattr(self, name), None, choices=(True, False))
-        _check_param("dropout", self.dropout, float, 0, 1)
+        _check_param("dropout", self.dropout, float, 0, 1, open_high=True)
 
     def _build_backbone(self, n_inputs):
         from tsrnn.nn.chimera import ChimeraBackbone

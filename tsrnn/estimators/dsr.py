@@ -102,11 +102,11 @@ class DSRReconstructor(BaseEstimator):
         _check_param("alpha", self.alpha, float, 0, 1, allow_none=True)
         for name in ("tau", "seq_len", "batch_size", "batches_per_epoch", "max_epochs"):
             _check_param(name, getattr(self, name), int, 1)
-        _check_param("lr", self.lr, float, 0)
-        _check_param("end_lr", self.end_lr, float, 0)
+        _check_param("lr", self.lr, float, 0, open_low=True)
+        _check_param("end_lr", self.end_lr, float, 0, open_low=True)
         _check_param("noise", self.noise, float, 0)
         _check_param("select_every", self.select_every, int, 1, allow_none=True)
-        _check_param("dt", self.dt, float, 0, allow_none=True)
+        _check_param("dt", self.dt, float, 0, allow_none=True, open_low=True)
         if self.dt == 0:
             raise ValueError("dt must be > 0, got 0")
         _check_param("verbose", self.verbose, int, 0)

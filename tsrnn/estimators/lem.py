@@ -21,7 +21,7 @@ class LEMFamily(RecurrentFamily):
 
     def _validate_family_params(self):
         super()._validate_family_params()
-        _check_param("dt", self.dt, float, 0)
+        _check_param("dt", self.dt, float, 0, open_low=True)
 
     def _build_layer(self, input_size, layer_index):
         from tsrnn.nn.lem import LEM

@@ -163,7 +163,7 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
         super()._validate_task_params()
         _check_param("forcing_prob", self.forcing_prob, float, 0, 1)
         _check_param("context_loss", self.context_loss, None, choices=(True, False))
-        _check_param("output_bound", self.output_bound, float, 0, allow_none=True)
+        _check_param("output_bound", self.output_bound, float, 0, allow_none=True, open_low=True)
         if self.output_bound == 0:
             raise ValueError("output_bound must be positive or None, got 0")
         if isinstance(self.physics, str):
