@@ -149,3 +149,9 @@ def test_bad_params(cls, params, match, panel):
     X, y, _ = panel
     with pytest.raises((ValueError, TypeError), match=match):
         cls(max_epochs=1, **params).fit(X, y)
+
+
+def test_dropout_without_a_second_layer_warns(panel):
+    X, y, _ = panel
+    with pytest.warns(UserWarning, match="dropout = 0.3 has no effect with n_layers = 1"):
+        LEMClassifier(units=4, dropout=0.3, max_epochs=1).fit(X, y)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 from tsrnn.estimators.base import _check_param
 
@@ -33,6 +34,9 @@ class RecurrentFamily:
         _check_param("units", self.units, int, 1)
         _check_param("n_layers", self.n_layers, int, 1)
         _check_param("dropout", self.dropout, float, 0, 1, open_high=True)
+        if self.dropout and self.n_layers == 1:  # as torch.nn.LSTM does
+            warnings.warn(f"dropout = {self.dropout} has no effect with n_layers = 1: it applies between layers",
+                          UserWarning, stacklevel=4)
         if self.time_periods is not None:
             periods = self.time_periods
             if (isinstance(periods, (str, bytes)) or not hasattr(periods, "__len__") or len(periods) == 0
