@@ -135,7 +135,7 @@ def test_wired_layers_output_motor_neurons():
     (LTCClassifier, dict(ode_unfolds=0), "ode_unfolds"),
     (LTCClassifier, dict(solver=3), "solver"),
     (LTCClassifier, dict(solver="dopri"), "solver must be 'fused' or a torchdiffeq method"),
-    (LTCClassifier, dict(adjoint=True), "adjoint=True needs a torchdiffeq solver"),
+    (LTCClassifier, dict(adjoint=True), "adjoint applies to torchdiffeq solvers only"),
     (LEMClassifier, dict(dt=0.0), r"dt must be in \(0, inf\]"),
     (CfCClassifier, dict(dropout=1.0), "dropout"),
     (LEMClassifier, dict(units=0), "units"),

@@ -32,11 +32,6 @@ class LTCFamily(RecurrentFamily):
         _check_param("ode_unfolds", self.ode_unfolds, int, 1)
         if not isinstance(self.solver, str):
             raise TypeError(f"solver must be a string, got {self.solver!r}")
-        from tsrnn.nn.ltc import check_solver
-
-        check_solver(self.solver)
-        if self.adjoint and self.solver == "fused":
-            raise ValueError("adjoint=True needs a torchdiffeq solver (e.g. solver='dopri5'), not solver='fused'")
         if not isinstance(self.wiring, dict):
             _check_param("wiring", self.wiring, None, choices=("ncp", "random", "fully_connected"))
 
