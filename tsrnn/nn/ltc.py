@@ -46,7 +46,7 @@ FIELD_PARAMS = ("gleak", "vleak", "cm", "sigma", "mu", "w", "erev")
 SENSORY_CHUNK = 1 << 22
 
 
-def check_solver(solver):
+def _check_solver(solver):
     """Raise a ``ValueError`` naming ``solver`` unless it is ``"fused"`` or one of torchdiffeq's methods."""
     try:  # torchdiffeq lists its methods only in a private module; if that moves, torchdiffeq checks at solve time
         from torchdiffeq._impl.odeint import SOLVERS
@@ -99,7 +99,7 @@ class LTC(RecurrentLayer):
                 raise ValueError(f"{name} must be one of {MAPPINGS}, got {value!r}")
         if int(ode_unfolds) < 1:
             raise ValueError(f"ode_unfolds must be >= 1, got {ode_unfolds}")
-        check_solver(solver)
+        _check_solver(solver)
         if solver == "fused" and (adjoint or solver_options):
             raise ValueError(f"{'adjoint' if adjoint else 'solver_options'} applies to torchdiffeq solvers only, "
                              "not to solver='fused'")
