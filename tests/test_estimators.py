@@ -278,6 +278,12 @@ def test_bad_params(panel, params, err, match):
         S5Classifier(**{**TINY, **params}).fit(*panel)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
+def test_cuda_device_without_cuda(panel):
+    with pytest.raises(ValueError, match=r"device='cuda' but torch finds no CUDA device"):
+        S5Classifier(**{**TINY, "device": "cuda"}).fit(*panel)
+
+
 def test_bad_predict_input(panel, series):
     X, y = panel
     clf = S5Classifier(**TINY).fit(X, y)

@@ -99,11 +99,19 @@ def resolve_accelerator(device: str) -> str:
     """Map tsrnn's ``device`` ("auto", "cpu", "cuda", "mps") to a Lightning accelerator."""
     if device == "auto":
         return "gpu" if torch.cuda.is_available() else "cpu"
-    if device in ("cpu", "mps"):
+    if device == "cpu":
         return device
     if device in ("cuda", "gpu"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} but torch finds no CUDA device (torch.cuda.is_available() is False); "
+                             "use device='cpu' or 'auto'")
         return "gpu"
-    raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'mps', got {device!r}")
+    if device == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError("device='mps' but torch finds no MPS device (torch.backends.mps.is_available() is False); "
+                             "use device='cpu' or 'auto'")
+        return device
+    raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'gpu' or 'mps', got {device!r}")
 
 
 def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", verbose: int = 0,
