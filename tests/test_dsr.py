@@ -343,6 +343,23 @@ def test_reconstructor_contract(cls, params, lorenz, tmp_path):
     assert len(est.history_) == 2
 
 
+def test_reconstructor_takes_a_stack_of_trajectories(lorenz):
+    stack = lorenz[:2400].reshape(2, 1200, 3)
+    est = PLRNNReconstructor(n_latent=4, **FAST).fit(stack)
+    np.testing.assert_allclose(PLRNNReconstructor(n_latent=4, **FAST).fit(list(stack)).simulate(30), est.simulate(30))
+    # the score of several test trajectories is the mean of their scores, each from a free run of its own
+    metrics = ["state_space_divergence", "power_spectrum_distance"]
+    each = [est.score(x, metrics=metrics) for x in stack]
+    for scores in (est.score(stack, metrics=metrics), est.score(list(stack), metrics=metrics)):
+        for name in metrics:
+            assert scores[name] == pytest.approx((each[0][name] + each[1][name]) / 2)
+    assert each[0] != each[1]
+    rng = np.random.default_rng(0)
+    t = np.stack([np.sort(rng.choice(1500, size=1200, replace=False)) * 0.01 for _ in range(2)])
+    timed = PLRNNReconstructor(n_latent=4, dt=0.01, **FAST)
+    np.testing.assert_allclose(timed.fit(stack, times=t).simulate(30), timed.fit(list(stack), times=list(t)).simulate(30))
+
+
 def test_select_by_divergence_keeps_the_best_weights():
     model = ALRNN(2, 3, 1)  # linear units rotating on a circle: the reference; a contracting rotation scores worse
     angle = torch.tensor(0.3)

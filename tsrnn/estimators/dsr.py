@@ -129,7 +129,11 @@ class DSRReconstructor(BaseEstimator):
     def _trajectories(X, name="X", n_dims=None, allow_nan=False):
         from sklearn.utils import check_array
 
-        items = list(X) if isinstance(X, list) else [X]
+        if isinstance(X, list):
+            items = list(X)
+        else:  # one trajectory (T, N) / (T,), or a stack of equal-length ones (n_trajectories, T, N)
+            X = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X)
+            items = list(X) if X.ndim == 3 else [X]
         if not items:
             raise ValueError(f"{name} is an empty list")
         out = []
@@ -155,7 +159,7 @@ class DSRReconstructor(BaseEstimator):
         if self.dt is None:
             raise ValueError(f"{type(self).__name__} needs dt (the map's time step) to use times: the models are "
                              "discrete-time maps, and irregular observations are placed on the grid of step dt")
-        rows = list(times) if isinstance(times, list) else [times]
+        rows = list(times) if isinstance(times, list) or np.ndim(times) == 2 else [times]
         if len(rows) != len(trajectories):
             raise ValueError(f"times must give one array per trajectory: got {len(rows)} for {len(trajectories)}")
         out = []
@@ -174,11 +178,11 @@ class DSRReconstructor(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like (T, N) or list of them
+        X : array-like (T, N), list of them, or array-like (n_trajectories, T, N)
             NaN marks missing observations (not forced, not scored); every trajectory used for training needs a
             fully observed row followed by ``seq_len`` more rows.
         y : ignored
-        times : array-like (T,) or list of them, optional
+        times : array-like (T,), list of them, or array-like (n_trajectories, T), optional
             Observation times of irregularly sampled trajectories; requires ``dt``.
 
         Returns
@@ -332,10 +336,12 @@ class DSRReconstructor(BaseEstimator):
         """Compare a free run of the model with the trajectory ``X``.
 
         The model runs ``n_transient + len(X)`` steps from ``X[0]``; the first ``n_transient`` are dropped.
+        Given several test trajectories, each metric is the mean over them (each compared with a free run from
+        its own first state).
 
         Parameters
         ----------
-        X : array-like, shape (T, N)
+        X : array-like, shape (T, N), list of them, or array-like (n_trajectories, T, N)
         metrics : str or sequence of str, default="state_space_divergence"
             Any of ``state_space_divergence`` (binned with ``n_bins`` below 6 dimensions, else GMM),
             ``power_spectrum_distance`` (smoothing ``sigma``), ``prediction_error`` (``n_steps_prediction``
@@ -350,22 +356,25 @@ class DSRReconstructor(BaseEstimator):
         from tsrnn import metrics as M
 
         check_is_fitted(self)
-        x = self._trajectories(X, "X", self.n_features_in_)[0]
+        trajectories = self._trajectories(X, "X", self.n_features_in_)
         names = (metrics,) if isinstance(metrics, str) else tuple(metrics)
         unknown = [m for m in names if m not in METRICS]
         if unknown:
             raise ValueError(f"metrics must be among {METRICS}, got {unknown}")
-        gen = self.simulate(n_transient + len(x), x0=x[0])[n_transient:]
-        out = {}
-        for name in names:
-            if name == "state_space_divergence":
-                out[name] = M.state_space_divergence(x, gen, n_bins=n_bins)
-            elif name == "power_spectrum_distance":
-                out[name] = M.power_spectrum_distance(x, gen, sigma=sigma)
-            elif name == "prediction_error":
-                out[name] = M.prediction_error(x, self.predict, n_steps_prediction)
-            else:
-                out[name] = float(self.lyapunov_spectrum(x0=x[0], dt=dt, n_exponents=1)[0])
+        scores = {name: [] for name in names}
+        for x in trajectories:
+            gen = self.simulate(n_transient + len(x), x0=x[0])[n_transient:]
+            for name in names:
+                if name == "state_space_divergence":
+                    value = M.state_space_divergence(x, gen, n_bins=n_bins)
+                elif name == "power_spectrum_distance":
+                    value = M.power_spectrum_distance(x, gen, sigma=sigma)
+                elif name == "prediction_error":
+                    value = M.prediction_error(x, self.predict, n_steps_prediction)
+                else:
+                    value = self.lyapunov_spectrum(x0=x[0], dt=dt, n_exponents=1)[0]
+                scores[name].append(float(value))
+        out = {name: float(np.mean(values)) for name, values in scores.items()}
         return out[names[0]] if isinstance(metrics, str) else out
 
     # --- save / load --------------------------------------------------------------------------------------
