@@ -278,6 +278,18 @@ def test_bad_params(panel, params, err, match):
         S5Classifier(**{**TINY, **params}).fit(*panel)
 
 
+def test_times_at_prediction_only_or_fit_only(panel):
+    """Without times rows are one time unit apart: unit-step times at prediction change nothing for a model fitted
+    without times, and a model fitted on a regular grid predicts the same without its times."""
+    X, y = panel
+    unit_steps = np.tile(np.arange(X.shape[1], dtype=float), (len(X), 1))
+    clf = S5Classifier(**TINY).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X, times=unit_steps), clf.predict_proba(X), atol=1e-6)
+    assert not np.allclose(clf.predict_proba(X, times=unit_steps * 3), clf.predict_proba(X), atol=1e-4)
+    clf.fit(X, y, times=unit_steps * 3)
+    np.testing.assert_allclose(clf.predict_proba(X), clf.predict_proba(X, times=unit_steps * 3), atol=1e-6)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
 def test_cuda_device_without_cuda(panel):
     with pytest.raises(ValueError, match=r"device='cuda' but torch finds no CUDA device"):
