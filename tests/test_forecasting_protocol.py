@@ -135,8 +135,11 @@ def test_cyclenet_with_times_puts_irregular_rows_on_the_grid():
         timed.predict(y[ctx][::2], times=t[ctx][::2])
     np.testing.assert_allclose(timed.predict(y[ctx], times=t[ctx] + 12), pred, rtol=1e-6)  # a period later
     assert np.abs(timed.predict(y[ctx], times=t[ctx] + 6) - pred).max() > 0.05  # half a period: another phase
-    with pytest.raises(ValueError, match="grid step"):
+    with pytest.raises(ValueError, match="grid step.*regular grid with rows missing"):
         timed.predict(y[ctx], times=np.linspace(0, 5, 24))
+    jittered = np.cumsum(np.random.default_rng(0).uniform(0.5, 1.5, 500))  # not a grid: gaps of 0.5 to 1.5
+    with pytest.raises(ValueError, match=r"grid step of 1\.0\d+.*continuous-time family"):
+        CycleNetForecaster(**kw).fit(y[:500], times=jittered)
 
 
 def test_cyclenet_ablation_and_save_load(tmp_path):

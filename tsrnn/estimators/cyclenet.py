@@ -87,7 +87,7 @@ class CycleNetFamily:
         if times is not None:  # irregular rows go onto the regular grid, NaN where nothing was observed
             times_list = self._check_times_list(times, series)
             step = float(np.median(np.concatenate([np.diff(t) for t in times_list])))
-            grids = [place_on_grid(s, t, times_list[0][0], step) for s, t in zip(series, times_list, strict=True)]
+            grids = [self._on_grid(s, t, times_list[0][0], step) for s, t in zip(series, times_list, strict=True)]
             series = [g[:, 0] if univariate else g for g, _ in grids]
             y, times = (series, [t for _, t in grids]) if isinstance(y, list) else (series[0], grids[0][1])
         return super().fit(y, times)
@@ -111,7 +111,7 @@ class CycleNetFamily:
             raise ValueError(f"times must have one row per context: got {len(trows)} for {len(rows)}")
         series, univariate = check_series_list(rows, "X", self.n_features_in_)
         trows = self._check_times_list(trows, series)
-        grids = [place_on_grid(s, t, self.time_origin_, self.time_unit_) for s, t in zip(series, trows, strict=True)]
+        grids = [self._on_grid(s, t, self.time_origin_, self.time_unit_) for s, t in zip(series, trows, strict=True)]
         short = [len(g) for g, _ in grids if len(g) < self.lookback]
         if short:
             raise ValueError(f"X spans {short[0]} grid steps, fewer than lookback = {self.lookback}")
@@ -120,6 +120,16 @@ class CycleNetFamily:
         if panel:
             return np.stack(vals), np.stack(tms)
         return (vals[0][:, 0] if univariate else vals[0]), tms[0]
+
+    @staticmethod
+    def _on_grid(values, times, origin, step):
+        """:func:`place_on_grid` with an error that says what CycleNet needs of ``times``."""
+        try:
+            return place_on_grid(values, times, origin, step)
+        except ValueError as err:
+            raise ValueError(f"{err}. CycleNetForecaster reads times as a regular grid with rows missing (step "
+                             f"{step:g}, the median gap of the training times); for observations at arbitrary "
+                             "times use a continuous-time family (S5, CfC, LEM)") from None
 
     def _build_net(self):
         from tsrnn.nn.cyclenet import CycleNet
