@@ -195,25 +195,47 @@ class BaseSequenceEstimator(BaseEstimator):
     def _seed(self) -> int:
         return seed_from(self.random_state)
 
-    def _train(self, build, arrays: dict, loss: str, val_arrays: dict | None = None):
+    def _check_missing_learnable(self, values, name):
+        """A later :meth:`partial_fit` call may not bring missing values to a network without indicator inputs."""
+        if not self.missing_indicators_ and np.isnan(values).any():
+            raise ValueError(f"{name} has missing values (NaN), but the model was first fitted on complete data: its "
+                             "network has no missing-value indicator inputs to learn them from; start with data that "
+                             "has missing values")
+
+    def _resumable(self) -> bool:
+        """Whether :meth:`partial_fit` continues a fitted network (else its call is a first one)."""
+        return getattr(self, "module_", None) is not None
+
+    def _train(self, build, arrays: dict, loss: str, val_arrays: dict | None = None, partial: bool = False):
         """Build the network with ``build()`` and train it, all under a private RNG; sets ``module_``
-        and ``history_``. ``val_arrays`` replaces the random validation split of early stopping."""
+        and ``history_``. ``val_arrays`` replaces the random validation split of early stopping.
+
+        ``partial`` (:meth:`partial_fit`): one epoch at constant learning rates without early stopping,
+        continuing the fitted network and the optimizer state of the previous partial fit when there are ones.
+        """
         import torch
 
         from tsrnn.training.trainer import fit_network, resolve_accelerator
 
-        seed = self._seed()
+        resume = partial and self._resumable()
+        seed = self._seed() + (self.n_epochs_trained_ if resume else 0)  # a new shuffle at every call
         rng = np.random.default_rng(seed)
         cuda = resolve_accelerator(self.device) == "gpu"
+        optim = self._optimizer_settings()
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
-            net = build()
-            history = fit_network(
-                net, arrays, loss=loss, optim=self._optimizer_settings(), max_epochs=self.max_epochs,
-                batch_size=self.batch_size, early_stopping=self.early_stopping, val_arrays=val_arrays,
-                patience=self.patience, validation_fraction=self.validation_fraction, device=self.device,
-                precision=self.precision, verbose=self.verbose,
-                trainer_kwargs={**self._trainer_defaults, **(self.trainer_kwargs or {})}, rng=rng)
+            net = self.module_.train() if resume else build()
+            result = fit_network(
+                net, arrays, loss=loss, optim=optim.without_schedule() if partial else optim,
+                max_epochs=1 if partial else self.max_epochs, batch_size=self.batch_size,
+                early_stopping=self.early_stopping and not partial, val_arrays=val_arrays, patience=self.patience,
+                validation_fraction=self.validation_fraction, device=self.device, precision=self.precision,
+                verbose=self.verbose, trainer_kwargs={**self._trainer_defaults, **(self.trainer_kwargs or {})},
+                rng=rng, optimizer_state=getattr(self, "_partial_fit_optimizer", None) if resume else None,
+                return_optimizer_state=partial)
+        history, self._partial_fit_optimizer = result if partial else (result, None)
+        if resume:
+            history = self.history_ + [{**row, "epoch": row["epoch"] + len(self.history_)} for row in history]
         self.module_ = net.cpu().eval()
         self.history_ = history
         self.n_epochs_trained_ = len(history)
@@ -372,25 +394,58 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
         -------
         self
         """
+        return self._fit(X, y, times, partial=False)
+
+    def partial_fit(self, X, y, times=None, classes=None):
+        """One epoch of training on ``(X, y)``, continuing the fitted network (see the user
+        guide, "Incremental training").
+
+        Parameters
+        ----------
+        X, y, times
+            As in :meth:`fit`.
+        classes : array-like, optional
+            Every label the model will know, on the first call (default: the labels of ``y``, at least two);
+            the labels of later calls must be among them.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, times, partial=True, classes=classes)
+
+    def _fit(self, X, y, times, partial, classes=None):
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import column_or_1d
 
+        first = not (partial and self._resumable())
         self._validate_training_params()
         self._validate_task_params()
-        panel, inputs = self._panel_inputs(X, times, fitting=True)
+        panel, inputs = self._panel_inputs(X, times, fitting=first)
+        if not first:
+            self._check_missing_learnable(panel.values, "X")
         if y is None:
             raise ValueError("y must be given: requires y to be passed, but the target y is None")
         y = column_or_1d(y, warn=True)
         if len(y) != panel.n_samples:
             raise ValueError(f"X has {panel.n_samples} samples but y has {len(y)}: inconsistent numbers of samples")
         check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        inputs["y"] = codes.astype(np.int64)
+        if first:
+            self.classes_ = np.unique(y if classes is None or not partial else np.asarray(classes))
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(f"y has labels {unknown.tolist()[:10]} that are not among classes "
+                             f"{self.classes_.tolist()[:10]}: partial_fit learns the classes of its first call "
+                             "(pass them all there with classes=)")
+        inputs["y"] = np.searchsorted(self.classes_, y).astype(np.int64)
         if len(self.classes_) == 1:  # nothing to learn: predict the only class
+            if partial:
+                raise ValueError("partial_fit needs at least two classes on its first call: y has one; pass every "
+                                 "label the model will see with classes=")
             self.module_ = None
             self.history_, self.n_epochs_trained_ = [], 0
             return self
-        self._train(lambda: self._build_task_net(len(self.classes_)), inputs, loss="cross_entropy")
+        self._train(lambda: self._build_task_net(len(self.classes_)), inputs, loss="cross_entropy", partial=partial)
         return self
 
     def predict_proba(self, X, times=None):
@@ -448,11 +503,27 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
         -------
         self
         """
+        return self._fit(X, y, times, partial=False)
+
+    def partial_fit(self, X, y, times=None):
+        """One epoch of training on ``(X, y)``, continuing the fitted network (see the
+        user guide, "Incremental training"); the targets keep the standardization of the first call.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, times, partial=True)
+
+    def _fit(self, X, y, times, partial):
         from sklearn.utils import check_array
 
+        first = not (partial and self._resumable())
         self._validate_training_params()
         self._validate_task_params()
-        panel, inputs = self._panel_inputs(X, times, fitting=True)
+        panel, inputs = self._panel_inputs(X, times, fitting=first)
+        if not first:
+            self._check_missing_learnable(panel.values, "X")
         if y is None:
             raise ValueError("y must be given: requires y to be passed, but the target y is None")
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
@@ -460,12 +531,15 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
         if len(y) != panel.n_samples:
             raise ValueError(f"X has {panel.n_samples} samples but y has {len(y)}: inconsistent numbers of samples")
-        self.y_ndim_ = y.ndim
         y2 = y.reshape(len(y), -1)
-        self.y_mean_, std = y2.mean(axis=0), y2.std(axis=0)
-        self.y_scale_ = np.where(std > 0, std, 1.0)
+        if first:
+            self.y_ndim_ = y.ndim
+            self.y_mean_, std = y2.mean(axis=0), y2.std(axis=0)
+            self.y_scale_ = np.where(std > 0, std, 1.0)
+        elif y2.shape[1] != len(self.y_mean_):
+            raise ValueError(f"y has {y2.shape[1]} targets, but the model was fitted with {len(self.y_mean_)}")
         inputs["y"] = ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
-        self._train(lambda: self._build_task_net(y2.shape[1]), inputs, loss="mse")
+        self._train(lambda: self._build_task_net(y2.shape[1]), inputs, loss="mse", partial=partial)
         return self
 
     def predict(self, X, times=None):
@@ -566,39 +640,61 @@ class SequenceForecaster(BaseSequenceEstimator):
         -------
         self
         """
+        return self._fit(y, times, partial=False)
+
+    def partial_fit(self, y, times=None):
+        """One epoch of training on the windows of ``y``, continuing the fitted network (see the user guide,
+        "Incremental training"); the scaling of the first call is kept, and :meth:`predict` then follows the end of
+        this ``y``.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(y, times, partial=True)
+
+    def _fit(self, y, times, partial):
         from tsrnn.data.scaling import ChannelScaler
 
+        first = not (partial and self._resumable())
         self._validate_training_params()
         self._validate_task_params()
-        series, self.univariate_ = check_series_list(y)
+        series, univariate = check_series_list(y, "y", None if first else self.n_features_in_)
         times_list = self._check_times_list(times, series)
+        validate = self.early_stopping and not partial
         need = self.lookback + self.horizon
-        n_val = [int(round(self.validation_fraction * len(s))) if self.early_stopping else 0 for s in series]
+        n_val = [int(round(self.validation_fraction * len(s))) if validate else 0 for s in series]
         for i, (s, v) in enumerate(zip(series, n_val, strict=True)):
             name = f"y{'' if len(series) == 1 else f'[{i}]'}"
-            if len(s) - v < need or (self.early_stopping and v < self.horizon):
+            if len(s) - v < need or (validate and v < self.horizon):
                 raise ValueError(f"{name} has {len(s)} time points: the training part needs at least lookback + "
                                  f"horizon = {self.lookback} + {self.horizon}" + (
                                      f" and the validation part (validation_fraction={self.validation_fraction}: "
-                                     f"{v} rows) at least horizon" if self.early_stopping else ""))
-        self.n_features_in_ = series[0].shape[1]
-        self.max_length_ = self.lookback
-        self.scaler_ = ChannelScaler().fit(np.concatenate([s[: len(s) - v] for s, v in zip(series, n_val, strict=True)]))
-        parts = [(s[: len(s) - v], t if t is None else t[: len(s) - v], 0) for s, t, v in
+                                     f"{v} rows) at least horizon" if validate else ""))
+        # each part: (values, times, row of its first value in the series as first fitted, None if unknown)
+        parts = [(s[: len(s) - v], t if t is None else t[: len(s) - v], 0 if first else None) for s, t, v in
                  zip(series, times_list, n_val, strict=True)]
-        self._prepare_fit([p[0] for p in parts], times_list)
-        self.missing_indicators_ = bool(np.isnan(np.concatenate(series)).any())  # validation rows included
-        self.time_unit_ = 1.0 if times is None else float(np.median(np.concatenate([np.diff(t) for t in times_list])))
+        if first:
+            self.univariate_ = univariate
+            self.n_features_in_ = series[0].shape[1]
+            self.max_length_ = self.lookback
+            self.scaler_ = ChannelScaler().fit(np.concatenate([p[0] for p in parts]))
+            self._prepare_fit([p[0] for p in parts], times_list)
+            self.missing_indicators_ = bool(np.isnan(np.concatenate(series)).any())  # validation rows included
+            self.time_unit_ = 1.0 if times is None else float(np.median(np.concatenate([np.diff(t)
+                                                                                         for t in times_list])))
+        else:
+            self._check_missing_learnable(np.concatenate(series), "y")
         inputs = self._window_arrays(parts, stride=self.stride)
         val_inputs = None
-        if self.early_stopping:
+        if validate:
             start = [len(s) - v - self.lookback for s, v in zip(series, n_val, strict=True)]
             val_inputs = self._window_arrays([(s[a:], t if t is None else t[a:], a) for s, t, a in
                                               zip(series, times_list, start, strict=True)], stride=1)
         self.context_ = series[-1][-self.lookback :]
         self.context_times_ = None if times is None else times_list[-1][-self.lookback :]
-        self.context_start_ = len(series[-1]) - self.lookback
-        self._train(self._build_net, inputs, loss="mse", val_arrays=val_inputs)
+        self.context_start_ = len(series[-1]) - self.lookback if first else None
+        self._train(self._build_net, inputs, loss="mse", val_arrays=val_inputs, partial=partial)
         return self
 
     def _window_arrays(self, parts, stride: int) -> dict:
@@ -612,11 +708,11 @@ class SequenceForecaster(BaseSequenceEstimator):
             Xs.append(X)
             Ys.append(Y)
             Ts.append(T)
-            rows.append(first + stride * np.arange(len(X)))
+            rows.append(None if first is None else first + stride * np.arange(len(X)))
         panel = Panel(np.concatenate(Xs), np.full(sum(len(x) for x in Xs), self.lookback),
                       None if Ts[0] is None else np.concatenate(Ts))
         inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
-        inputs.update(self._window_extras(np.concatenate(rows), panel.times))
+        inputs.update(self._window_extras(None if rows[0] is None else np.concatenate(rows), panel.times))
         inputs["y"] = np.concatenate(Ys).astype(np.float32)
         return inputs
 
@@ -700,7 +796,8 @@ class SequenceForecaster(BaseSequenceEstimator):
         n = values.shape[0]
         panel = Panel(self.scaler_.transform(values), np.full(n, self.lookback), ctx_times)
         inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
-        inputs.update(self._window_extras(np.array([self.context_start_]) if X is None else None, ctx_times))
+        start = None if X is not None or self.context_start_ is None else np.array([self.context_start_])
+        inputs.update(self._window_extras(start, ctx_times))
         out = self.scaler_.inverse_transform(self._forward(inputs))
         if single:
             out = out[0]
@@ -718,7 +815,7 @@ class SequenceForecaster(BaseSequenceEstimator):
     def _fitted_state(self):
         state = super()._fitted_state()
         state.update(scaler_=self.scaler_.get_state(), context_=self.context_.tolist(),
-                     context_start_=int(self.context_start_),
+                     context_start_=None if self.context_start_ is None else int(self.context_start_),
                      context_times_=None if self.context_times_ is None else self.context_times_.tolist(),
                      univariate_=self.univariate_)
         return state

@@ -77,20 +77,24 @@ class CycleNetFamily:
         elif first_rows is not None:  # consecutive rows from the first one
             position = np.asarray(first_rows, dtype=np.float64)
         else:
-            raise ValueError("times is required to forecast after a given context X: CycleNetForecaster aligns "
-                             "its cycle by each step's position on the training time axis (row numbers of the "
-                             "training series when it was fitted without times)")
+            raise ValueError("times is required to forecast after a given context X, or to train on more data with "
+                             "partial_fit: CycleNetForecaster aligns its cycle by each step's position on the "
+                             "training time axis (row numbers of the training series when it was fitted without "
+                             "times)")
         return {"phase": np.mod(position, self.cycle_length_).astype(np.int64)}
 
-    def fit(self, y, times=None):
+    def _fit(self, y, times, partial):
         series, univariate = check_series_list(y)
         if times is not None:  # irregular rows go onto the regular grid, NaN where nothing was observed
             times_list = self._check_times_list(times, series)
-            step = float(np.median(np.concatenate([np.diff(t) for t in times_list])))
-            grids = [self._on_grid(s, t, times_list[0][0], step) for s, t in zip(series, times_list, strict=True)]
+            if partial and self._resumable():  # the grid of the first fit
+                origin, step = self.time_origin_, self.time_unit_
+            else:
+                origin, step = times_list[0][0], float(np.median(np.concatenate([np.diff(t) for t in times_list])))
+            grids = [self._on_grid(s, t, origin, step) for s, t in zip(series, times_list, strict=True)]
             series = [g[:, 0] if univariate else g for g, _ in grids]
             y, times = (series, [t for _, t in grids]) if isinstance(y, list) else (series[0], grids[0][1])
-        return super().fit(y, times)
+        return super()._fit(y, times, partial)
 
     def predict(self, X=None, times=None):
         """Forecast after the training data, or after the context ``X`` with its ``times`` (see

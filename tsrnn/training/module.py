@@ -30,14 +30,19 @@ class SequenceLightningModule(L.LightningModule):
     loss : {"mse", "cross_entropy"}
     optim : OptimizerSettings, optional
         AdamW's learning rates, weight decay and schedule (default: ``OptimizerSettings()``).
+    optimizer_state : dict, optional
+        An AdamW ``state_dict`` of this network's parameter groups to resume from (its moment estimates; the
+        learning rates stay those of ``optim``).
     """
 
-    def __init__(self, net: torch.nn.Module, loss: str = "mse", optim: OptimizerSettings | None = None):
+    def __init__(self, net: torch.nn.Module, loss: str = "mse", optim: OptimizerSettings | None = None,
+                 optimizer_state: dict | None = None):
         super().__init__()
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         self.net, self.loss_name = net, loss
         self.optim = OptimizerSettings() if optim is None else optim
+        self.optimizer_state = optimizer_state
 
     def forward(self, batch: dict) -> torch.Tensor:
         """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras); a net
@@ -80,6 +85,10 @@ class SequenceLightningModule(L.LightningModule):
         if ssm:
             groups.append({"params": ssm, "lr": optim.ssm_lr, "weight_decay": 0.0})
         optimizer = torch.optim.AdamW(groups)
+        if self.optimizer_state is not None:
+            optimizer.load_state_dict(self.optimizer_state)
+            for group, settings in zip(optimizer.param_groups, groups, strict=True):
+                group.update(lr=settings["lr"], weight_decay=settings["weight_decay"], initial_lr=settings["lr"])
         if optim.constant:
             return optimizer
         max_epochs = self.trainer.max_epochs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 LR_SCHEDULES = ("exponential", "cosine")
 
@@ -67,6 +67,10 @@ class OptimizerSettings:
     def from_params(cls, params) -> OptimizerSettings:
         """The settings named by the attributes of ``params`` (an estimator)."""
         return cls(**{f.name: getattr(params, f.name) for f in fields(cls)})
+
+    def without_schedule(self) -> OptimizerSettings:
+        """The same learning rates held constant (no warm-up, decay or annealing)."""
+        return replace(self, lr_decay=1.0, lr_decay_start=0, lr_schedule="exponential", warmup_epochs=0)
 
     @property
     def constant(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import tempfile
 import warnings
@@ -143,14 +144,17 @@ def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", ver
 def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_epochs: int, batch_size: int,
                 early_stopping: bool, patience: int, validation_fraction: float, device: str, precision,
                 verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator,
-                val_arrays: dict | None = None) -> list[dict]:
+                val_arrays: dict | None = None, optimizer_state: dict | None = None,
+                return_optimizer_state: bool = False):
     """Train ``net`` on ``arrays`` (dict of equal-length arrays with ``x`` and ``y``) through Lightning, with the
     optimizer and learning-rate schedule of ``optim``.
 
-    Returns the per-epoch history. Training batches are reshuffled every epoch and an incomplete last batch is
-    dropped when there is a full one. With ``early_stopping`` the samples of ``val_arrays`` (when given), else a
-    random ``validation_fraction`` of ``arrays``, are held out and training stops after ``patience`` epochs
-    without improvement of ``val_loss``; the best weights are restored. Validation never drops samples.
+    Returns the per-epoch history, and with ``return_optimizer_state`` also the optimizer's final ``state_dict``
+    (on the CPU), from which a later call can resume with ``optimizer_state``. Training batches are reshuffled
+    every epoch and an incomplete last batch is dropped when there is a full one. With ``early_stopping`` the
+    samples of ``val_arrays`` (when given), else a random ``validation_fraction`` of ``arrays``, are held out and
+    training stops after ``patience`` epochs without improvement of ``val_loss``; the best weights are restored.
+    Validation never drops samples.
     Training stops at the first epoch with a non-finite ``train_loss``; unless early stopping kept an earlier
     epoch's weights, that raises a ``FloatingPointError``.
     """
@@ -177,7 +181,7 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
 
         best = _BestWeights()
         callbacks += [EarlyStopping(monitor="val_loss", patience=patience, mode="min"), best]
-    module = SequenceLightningModule(net, loss=loss, optim=optim)
+    module = SequenceLightningModule(net, loss=loss, optim=optim, optimizer_state=optimizer_state)
     with quiet(verbose):
         trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
         trainer.fit(module, train_loader, val_loader)
@@ -185,7 +189,13 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
         net.load_state_dict(best.state)
     else:
         diverged.raise_if_diverged(optim.lr)
-    return history.history
+    if not return_optimizer_state:
+        return history.history
+    state = trainer.optimizers[0].state_dict()
+    on_cpu = lambda v: v.detach().cpu().clone() if isinstance(v, torch.Tensor) else v  # noqa: E731
+    return history.history, {"state": {k: {name: on_cpu(v) for name, v in entry.items()}
+                                       for k, entry in state["state"].items()},
+                             "param_groups": copy.deepcopy(state["param_groups"])}
 
 
 class _BestWeights(L.Callback):
