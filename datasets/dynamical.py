@@ -148,7 +148,8 @@ def make_trajectory(system: str = "lorenz63", n_steps: int = 100_000, dt: float 
     ((500, 3), True)
     """
     if system not in SYSTEMS:
-        raise ValueError(f"system must be one of {sorted(SYSTEMS)}, got {system!r}")
+        hint = " (Lorenz-96, with its dimension and forcing: make_lorenz96)" if "96" in str(system) else ""
+        raise ValueError(f"system must be one of {sorted(SYSTEMS)}, got {system!r}{hint}")
     spec = SYSTEMS[system]
     dt = spec.dt if dt is None else dt
     _check(n_steps, dt)

@@ -106,6 +106,8 @@ def test_trajectories_are_deterministic_standardized_and_noisy():
     assert make_lorenz96(n_dims=5, n_steps=100).shape == (100, 5)
     with pytest.raises(ValueError, match="system"):
         make_trajectory("henon")
+    with pytest.raises(ValueError, match="make_lorenz96"):
+        make_trajectory("lorenz96")
     with pytest.raises(ValueError, match="noise"):
         make_trajectory("lorenz63", 100, noise=-1)
 
