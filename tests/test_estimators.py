@@ -1,6 +1,7 @@
 """Estimator API: sklearn rules, randomness, layouts, irregular times, missing values, save/load, bad input."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -276,6 +277,21 @@ BAD_PARAMS = [
 def test_bad_params(panel, params, err, match):
     with pytest.raises(err, match=match):
         S5Classifier(**{**TINY, **params}).fit(*panel)
+
+
+def test_missing_values_unseen_in_fit_warn_at_prediction(panel, series):
+    X, y = panel
+    clf = S5Classifier(**TINY).fit(X, y)
+    holes = np.where((np.arange(12) == 3)[None, :, None], np.nan, X)
+    with pytest.warns(UserWarning, match="fitted on complete data.*fed as 0"):
+        clf.predict(holes)
+    f = S5Forecaster(lookback=16, horizon=4, **TINY).fit(series)
+    with pytest.warns(UserWarning, match="fitted on complete data"):
+        f.predict(np.where(np.arange(30)[:, None] == 20, np.nan, series[:30]))
+    with_holes = S5Classifier(**TINY).fit(holes, y)  # a model fitted with missing values takes them silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with_holes.predict(holes)
 
 
 def test_times_at_prediction_only_or_fit_only(panel):

@@ -10,6 +10,7 @@ so that ``get_params``/``set_params``/``clone`` see every parameter.
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -202,6 +203,13 @@ class BaseSequenceEstimator(BaseEstimator):
                              "network has no missing-value indicator inputs to learn them from; start with data that "
                              "has missing values")
 
+    def _warn_missing_unseen(self, values, name):
+        """Prediction inputs with missing values for a network fitted on complete data: they are fed as 0."""
+        if not self.missing_indicators_ and np.isnan(values).any():
+            warnings.warn(f"{name} has missing values (NaN), but the model was fitted on complete data and has no "
+                          "missing-value indicator inputs: they are fed as 0. Fit on data with missing values for a "
+                          "model that knows them", UserWarning, stacklevel=3)
+
     def _resumable(self) -> bool:
         """Whether :meth:`partial_fit` continues a fitted network (else its call is a first one)."""
         return getattr(self, "module_", None) is not None
@@ -244,7 +252,7 @@ class BaseSequenceEstimator(BaseEstimator):
         if times is not None and not self._supports_times:
             raise ValueError(f"{type(self).__name__} cannot use times: this family is discrete-time")
 
-    def _panel_inputs(self, X, times, *, fitting: bool):
+    def _panel_inputs(self, X, times, *, fitting: bool, training: bool = False):
         panel = check_panel(X, name="X", n_channels=None if fitting else self.n_features_in_)
         self._check_times_allowed(times)
         panel = attach_times(panel, times)
@@ -253,6 +261,8 @@ class BaseSequenceEstimator(BaseEstimator):
             self.n_features_in_ = panel.n_channels
             self.missing_indicators_ = bool(np.isnan(panel.values).any())
             self.time_unit_ = panel.median_gap()
+        elif not training:
+            self._warn_missing_unseen(panel.values, "X")
         return panel, to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
 
     def _time_periods(self):
@@ -421,7 +431,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
         first = not (partial and self._resumable())
         self._validate_training_params()
         self._validate_task_params()
-        panel, inputs = self._panel_inputs(X, times, fitting=first)
+        panel, inputs = self._panel_inputs(X, times, fitting=first, training=True)
         if not first:
             self._check_missing_learnable(panel.values, "X")
         if y is None:
@@ -521,7 +531,7 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
         first = not (partial and self._resumable())
         self._validate_training_params()
         self._validate_task_params()
-        panel, inputs = self._panel_inputs(X, times, fitting=first)
+        panel, inputs = self._panel_inputs(X, times, fitting=first, training=True)
         if not first:
             self._check_missing_learnable(panel.values, "X")
         if y is None:
@@ -793,6 +803,7 @@ class SequenceForecaster(BaseSequenceEstimator):
 
         check_is_fitted(self)
         values, ctx_times, single = self._contexts(X, times)
+        self._warn_missing_unseen(values, "X")
         n = values.shape[0]
         panel = Panel(self.scaler_.transform(values), np.full(n, self.lookback), ctx_times)
         inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
