@@ -66,8 +66,10 @@ def test_partial_fit_first_call_classes(panel):
     clf = S5Classifier(**TINY).partial_fit(X[up], y[up], classes=["down", "up"])
     assert list(clf.classes_) == ["down", "up"]
     down = np.flatnonzero(y == "down")
-    clf.partial_fit(X[down], y[down])
+    clf.partial_fit(X[down], y[down], classes=["up", "down"])  # the same classes again: accepted
     assert clf.n_epochs_trained_ == 2
+    with pytest.raises(ValueError, match="differ from the classes of the first partial_fit call"):
+        clf.partial_fit(X[down], y[down], classes=["down", "up", "sideways"])
     # a family with its own recurrent layers takes the same path
     assert CfCClassifier(units=8, random_state=0).partial_fit(X, y).partial_fit(X, y).n_epochs_trained_ == 2
 

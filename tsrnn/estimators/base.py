@@ -442,6 +442,9 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
         check_classification_targets(y)
         if first:
             self.classes_ = np.unique(y if classes is None or not partial else np.asarray(classes))
+        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError(f"classes={np.unique(np.asarray(classes)).tolist()[:10]} differ from the classes of the "
+                             f"first partial_fit call, {self.classes_.tolist()[:10]}")
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(f"y has labels {unknown.tolist()[:10]} that are not among classes "
