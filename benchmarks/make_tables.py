@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -237,7 +238,7 @@ def main():
     print("wrote", OUT)
     for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table),
                        ("_dsr_table.rst", dsr_table), ("_dsr_speed_table.rst", dsr_speed_table),
-                       ("_warp_table.rst", warp_table)):
+                       ("_warp_table.rst", warp_table), ("_forecast_memory_table.rst", forecast_memory_table)):
         (OUT.parent / name).write_text(make())
         print("wrote", OUT.parent / name)
 
@@ -285,6 +286,24 @@ def dsr_table() -> str:
     return (_machine(res["machine"]) + f"\nGround-truth max Lyapunov exponent (vector field): {truth:.3f}.\n\n"
             + _table(["model", "D_stsp (30 bins)", "D_H (sigma 20)", "max Lyapunov (vs truth)", "fit s", "epochs"],
                      rows))
+
+
+def forecast_memory_table() -> str:
+    res = _load("forecast_memory")
+    if not res:
+        return "*(not run yet: benchmarks/bench_forecast_memory.py)*\n"
+    rows = []
+    for key, v in res["results"].items():
+        version, shape = key.split(": ", 1)
+        if "error" in v:
+            size = re.search(r"allocate ([\d.]+ \w+)", v["error"])
+            rows.append([shape, version, f"out of memory (allocating {size.group(1) if size else '?'})", "", ""])
+        else:
+            rows.append([shape, version, v["fit_increase_mb"], v["series_mb"] or "<1", v["materialized_windows_mb"]])
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return (_machines((None, res)) + "\n"
+            + _table(["series (lookback 96, horizon 96)", "version", "peak memory added by fit (MB)",
+                      "series, float32 (MB)", "its windows materialized, float32 (MB)"], rows))
 
 
 def dsr_speed_table() -> str:

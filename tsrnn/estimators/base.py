@@ -711,22 +711,41 @@ class SequenceForecaster(BaseSequenceEstimator):
         return self
 
     def _window_arrays(self, parts, stride: int) -> dict:
-        """Model inputs and targets of every window of ``parts``: (values, times or None, first row) triples."""
-        from tsrnn.data.panel import Panel
-        from tsrnn.data.windowing import make_windows
+        """Model inputs and targets of every window of ``parts``: (values, times or None, first row) triples.
 
-        Xs, Ys, Ts, rows = [], [], [], []
+        The inputs of every row are computed once per series and the windows are
+        :class:`~tsrnn.data.windowing.Windows` of them, cut when a batch is drawn: the training set holds each
+        series once, not ``lookback + horizon`` times.
+        """
+        from tsrnn.data.panel import Panel
+        from tsrnn.data.windowing import Windows
+
+        features, gaps, targets, starts, input_times, rows = [], [], [], [], [], []
+        offset = 0
         for values, t, first in parts:
-            X, Y, T = make_windows(self.scaler_.transform(values), self.lookback, self.horizon, stride, t)
-            Xs.append(X)
-            Ys.append(Y)
-            Ts.append(T)
-            rows.append(None if first is None else first + stride * np.arange(len(X)))
-        panel = Panel(np.concatenate(Xs), np.full(sum(len(x) for x in Xs), self.lookback),
-                      None if Ts[0] is None else np.concatenate(Ts))
-        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
-        inputs.update(self._window_extras(None if rows[0] is None else np.concatenate(rows), panel.times))
-        inputs["y"] = np.concatenate(Ys).astype(np.float32)
+            n_windows = (len(values) - self.lookback - self.horizon) // stride + 1
+            if n_windows < 1:
+                raise ValueError(f"the series has {len(values)} time points, fewer than lookback + horizon = "
+                                 f"{self.lookback + self.horizon}")
+            scaled = self.scaler_.transform(values)
+            row_inputs = to_model_inputs(Panel(scaled[None], np.array([len(scaled)]), None if t is None else t[None]),
+                                         self.missing_indicators_, self.time_unit_, self._time_periods())
+            features.append(row_inputs["x"][0])
+            gaps.append(None if row_inputs["dt"] is None else row_inputs["dt"][0])
+            targets.append(scaled.astype(np.float32))
+            first_rows = stride * np.arange(n_windows)
+            starts.append(offset + first_rows)
+            offset += len(values)
+            if t is not None:
+                input_times.append(np.lib.stride_tricks.sliding_window_view(t, self.lookback)[first_rows])
+            rows.append(None if first is None else first + first_rows)
+        starts = np.concatenate(starts)
+        inputs = {"x": Windows(np.concatenate(features), starts, self.lookback),
+                  "dt": None if gaps[0] is None else Windows(np.concatenate(gaps), starts, self.lookback, first=1.0),
+                  "mask": None,
+                  "y": Windows(np.concatenate(targets), starts, self.horizon, offset=self.lookback)}
+        inputs.update(self._window_extras(None if rows[0] is None else np.concatenate(rows),
+                                          np.concatenate(input_times) if input_times else None))
         return inputs
 
     def _prepare_fit(self, train_values, times_list):

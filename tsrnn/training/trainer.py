@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import ctypes
 import logging
+import os
+import sys
 import tempfile
 import warnings
 
@@ -13,6 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from tsrnn.data.windowing import Windows
 from tsrnn.training.module import SequenceLightningModule
 from tsrnn.training.schedule import OptimizerSettings
 
@@ -47,10 +51,12 @@ def quiet(verbose: int):
 
 
 class ArrayDataset(Dataset):
-    """Samples of a dict of arrays sharing their first dimension (``None`` entries are skipped)."""
+    """Samples of a dict of arrays sharing their first dimension (``None`` entries are skipped); an entry may be
+    :class:`tsrnn.data.windowing.Windows`, cut per sample."""
 
     def __init__(self, arrays: dict):
-        self.arrays = {k: torch.as_tensor(v) for k, v in arrays.items() if v is not None}
+        self.arrays = {k: v.with_rows(torch.as_tensor(v.rows)) if isinstance(v, Windows) else torch.as_tensor(v)
+                       for k, v in arrays.items() if v is not None}
         self.n = next(iter(self.arrays.values())).shape[0]
 
     def __len__(self):
@@ -115,12 +121,38 @@ def resolve_accelerator(device: str) -> str:
     raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'gpu' or 'mps', got {device!r}")
 
 
+_MALLOC_TUNED = False
+
+
+def keep_freed_memory() -> bool:
+    """On Linux with glibc, keep allocations below 32 MB in the heap and up to 64 MB of freed heap memory, once per
+    process (``mallopt`` ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD``); returns whether the settings are in place.
+
+    A training step allocates and frees activations of a few megabytes. With glibc's default (dynamic) thresholds
+    whether those come from fresh pages at every step (page faults and zeroing) depends on what the process
+    allocated before: the same S5 forecaster epoch on ETTh1 took 6.5 s or 8.7 s by that history alone, and 5.9-6.1 s
+    with these fixed thresholds (``docs/getting_started.rst``, "Training"). Setting ``TSRNN_MALLOC=default`` in the
+    environment leaves glibc's thresholds alone.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED or os.environ.get("TSRNN_MALLOC") == "default" or not sys.platform.startswith("linux"):
+        return _MALLOC_TUNED
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        _MALLOC_TUNED = bool(libc.mallopt(m_mmap_threshold, 32 * 2**20) and libc.mallopt(m_trim_threshold, 64 * 2**20))
+    except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to tune
+        pass
+    return _MALLOC_TUNED
+
+
 def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", verbose: int = 0,
                  callbacks: list | None = None, trainer_kwargs: dict | None = None) -> L.Trainer:
     """A ``lightning.Trainer`` with quiet defaults: no progress bar unless ``verbose``, no logger, no
     checkpoints, no files in the working directory. ``trainer_kwargs`` override any of them (strategy,
     devices, num_nodes, loggers, callbacks, ...).
     """
+    keep_freed_memory()
     kwargs = dict(
         max_epochs=max_epochs,
         accelerator=resolve_accelerator(device),
