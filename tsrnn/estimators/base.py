@@ -210,6 +210,18 @@ class BaseSequenceEstimator(BaseEstimator):
                           "missing-value indicator inputs: they are fed as 0. Fit on data with missing values for a "
                           "model that knows them", UserWarning, stacklevel=3)
 
+    def _training_panel(self, X, y, times, partial):
+        """The checks and model inputs of a (partial) fit on a panel: (first fit?, panel, inputs)."""
+        first = not (partial and self._resumable())
+        self._validate_training_params()
+        self._validate_task_params()
+        panel, inputs = self._panel_inputs(X, times, fitting=first, training=True)
+        if not first:
+            self._check_missing_learnable(panel.values, "X")
+        if y is None:
+            raise ValueError("y must be given: requires y to be passed, but the target y is None")
+        return first, panel, inputs
+
     def _resumable(self) -> bool:
         """Whether :meth:`partial_fit` continues a fitted network (else its call is a first one)."""
         return getattr(self, "module_", None) is not None
@@ -428,14 +440,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import column_or_1d
 
-        first = not (partial and self._resumable())
-        self._validate_training_params()
-        self._validate_task_params()
-        panel, inputs = self._panel_inputs(X, times, fitting=first, training=True)
-        if not first:
-            self._check_missing_learnable(panel.values, "X")
-        if y is None:
-            raise ValueError("y must be given: requires y to be passed, but the target y is None")
+        first, panel, inputs = self._training_panel(X, y, times, partial)
         y = column_or_1d(y, warn=True)
         if len(y) != panel.n_samples:
             raise ValueError(f"X has {panel.n_samples} samples but y has {len(y)}: inconsistent numbers of samples")
@@ -531,14 +536,7 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
     def _fit(self, X, y, times, partial):
         from sklearn.utils import check_array
 
-        first = not (partial and self._resumable())
-        self._validate_training_params()
-        self._validate_task_params()
-        panel, inputs = self._panel_inputs(X, times, fitting=first, training=True)
-        if not first:
-            self._check_missing_learnable(panel.values, "X")
-        if y is None:
-            raise ValueError("y must be given: requires y to be passed, but the target y is None")
+        first, panel, inputs = self._training_panel(X, y, times, partial)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
