@@ -41,6 +41,7 @@ from tsrnn import CfCClassifier, LEMClassifier, LTCClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import irregular_pipelines  # noqa: E402
+import liquid_japanese_vowels  # noqa: E402
 
 CONFIGS = {  # per dataset: the best configuration found for each family (digits: the paper's LEM dt for sMNIST)
     "digits": {
@@ -50,12 +51,8 @@ CONFIGS = {  # per dataset: the best configuration found for each family (digits
                                     trainer_kwargs={"gradient_clip_val": 1.0})),
         "LTC": (LTCClassifier, dict(units=32, mixed_memory=True, lr=3e-3, max_epochs=30)),
     },
-    "vowels": {
-        "CfC": (CfCClassifier, dict(units=64, backbone_units=128, mixed_memory=True, lr=2e-3, lr_schedule="cosine",
-                                    warmup_epochs=5, weight_decay=1.0, max_epochs=150)),
-        "LEM": (LEMClassifier, dict(units=64, dt=0.5, lr=3e-3, weight_decay=0.1, max_epochs=80)),
-        "LTC": (LTCClassifier, dict(units=64, mixed_memory=True, lr=3e-3, max_epochs=60)),
-    },
+    # the same configurations as the example examples/liquid_japanese_vowels.py (defined there)
+    "vowels": {name: liquid_japanese_vowels.MODELS[name] for name in ("CfC", "LEM", "LTC")},
 }
 
 

@@ -1,9 +1,9 @@
 """Liquid and continuous-time RNNs on JapaneseVowels: CfC, LTC, LEM and an NCP-wired CfC.
 
 JapaneseVowels (UEA, shipped with sktime): 9 speakers, 12 LPC cepstrum channels, utterances of 7 to 29 frames
-(unequal lengths, passed as a list). Each model is fitted with the configuration of
-``benchmarks/bench_liquid_accuracy.py``; the NCP-wired CfC is a sparse network of 64 neurons with a
-warm-up + cosine schedule.
+(unequal lengths, passed as a list). CfC, LTC and LEM are fitted with the configurations that
+``benchmarks/bench_liquid_accuracy.py`` measures over ten seeds (it reads them from here); the NCP-wired CfC is a
+sparse network of 64 neurons with a warm-up + cosine schedule.
 Then:
 
 - **streaming**: one test utterance is fed frame by frame with ``stream()``, which carries the state across
