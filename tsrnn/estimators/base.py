@@ -634,6 +634,8 @@ class SequenceForecaster(BaseSequenceEstimator):
     """
 
     _task_params = {"lookback": 96, "horizon": 24, "stride": 1, "instance_norm": True, "channel_independent": True}
+    #: Contexts whose model inputs ``predict`` builds at a time (bounds its memory on many contexts).
+    _predict_chunk = 1024
 
     def _validate_task_params(self):
         _check_param("lookback", self.lookback, int, 1)
@@ -824,12 +826,16 @@ class SequenceForecaster(BaseSequenceEstimator):
         check_is_fitted(self)
         values, ctx_times, single = self._contexts(X, times)
         self._warn_missing_unseen(values, "X")
-        n = values.shape[0]
-        panel = Panel(self.scaler_.transform(values), np.full(n, self.lookback), ctx_times)
-        inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
         start = None if X is not None or self.context_start_ is None else np.array([self.context_start_])
-        inputs.update(self._window_extras(start, ctx_times))
-        out = self.scaler_.inverse_transform(self._forward(inputs))
+        parts = []
+        for a in range(0, values.shape[0], self._predict_chunk):  # the model inputs of a chunk of contexts at a time
+            b = a + self._predict_chunk
+            chunk_times = None if ctx_times is None else ctx_times[a:b]
+            panel = Panel(self.scaler_.transform(values[a:b]), np.full(len(values[a:b]), self.lookback), chunk_times)
+            inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
+            inputs.update(self._window_extras(start, chunk_times))
+            parts.append(self._forward(inputs))
+        out = self.scaler_.inverse_transform(np.concatenate(parts))
         if single:
             out = out[0]
             return out[:, 0] if self.univariate_ else out
