@@ -196,19 +196,18 @@ class BaseSequenceEstimator(BaseEstimator):
     def _seed(self) -> int:
         return seed_from(self.random_state)
 
-    def _check_missing_learnable(self, values, name):
-        """A later :meth:`partial_fit` call may not bring missing values to a network without indicator inputs."""
-        if not self.missing_indicators_ and np.isnan(values).any():
+    def _check_missing_known(self, values, name, *, training: bool):
+        """Missing values for a network fitted on complete data (no indicator inputs): a later :meth:`partial_fit`
+        cannot learn from them (an error); a prediction feeds them as 0 (a warning)."""
+        if self.missing_indicators_ or not np.isnan(values).any():
+            return
+        if training:
             raise ValueError(f"{name} has missing values (NaN), but the model was first fitted on complete data: its "
                              "network has no missing-value indicator inputs to learn them from; start with data that "
                              "has missing values")
-
-    def _warn_missing_unseen(self, values, name):
-        """Prediction inputs with missing values for a network fitted on complete data: they are fed as 0."""
-        if not self.missing_indicators_ and np.isnan(values).any():
-            warnings.warn(f"{name} has missing values (NaN), but the model was fitted on complete data and has no "
-                          "missing-value indicator inputs: they are fed as 0. Fit on data with missing values for a "
-                          "model that knows them", UserWarning, stacklevel=3)
+        warnings.warn(f"{name} has missing values (NaN), but the model was fitted on complete data and has no "
+                      "missing-value indicator inputs: they are fed as 0. Fit on data with missing values for a "
+                      "model that knows them", UserWarning, stacklevel=3)
 
     def _training_panel(self, X, y, times, partial):
         """The checks and model inputs of a (partial) fit on a panel: (first fit?, panel, inputs)."""
@@ -217,7 +216,7 @@ class BaseSequenceEstimator(BaseEstimator):
         self._validate_task_params()
         panel, inputs = self._panel_inputs(X, times, fitting=first, training=True)
         if not first:
-            self._check_missing_learnable(panel.values, "X")
+            self._check_missing_known(panel.values, "X", training=True)
         if y is None:
             raise ValueError("y must be given: requires y to be passed, but the target y is None")
         return first, panel, inputs
@@ -274,7 +273,7 @@ class BaseSequenceEstimator(BaseEstimator):
             self.missing_indicators_ = bool(np.isnan(panel.values).any())
             self.time_unit_ = panel.median_gap()
         elif not training:
-            self._warn_missing_unseen(panel.values, "X")
+            self._check_missing_known(panel.values, "X", training=False)
         return panel, to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
 
     def _time_periods(self):
@@ -697,7 +696,7 @@ class SequenceForecaster(BaseSequenceEstimator):
             self.time_unit_ = 1.0 if times is None else float(np.median(np.concatenate([np.diff(t)
                                                                                          for t in times_list])))
         else:
-            self._check_missing_learnable(np.concatenate(series), "y")
+            self._check_missing_known(np.concatenate(series), "y", training=True)
         inputs = self._window_arrays(parts, stride=self.stride)
         val_inputs = None
         if validate:
@@ -723,10 +722,7 @@ class SequenceForecaster(BaseSequenceEstimator):
         features, gaps, targets, starts, input_times, rows = [], [], [], [], [], []
         offset = 0
         for values, t, first in parts:
-            n_windows = (len(values) - self.lookback - self.horizon) // stride + 1
-            if n_windows < 1:
-                raise ValueError(f"the series has {len(values)} time points, fewer than lookback + horizon = "
-                                 f"{self.lookback + self.horizon}")
+            n_windows = (len(values) - self.lookback - self.horizon) // stride + 1  # >= 1: checked in _fit
             scaled = self.scaler_.transform(values)
             row_inputs = to_model_inputs(Panel(scaled[None], np.array([len(scaled)]), None if t is None else t[None]),
                                          self.missing_indicators_, self.time_unit_, self._time_periods())
@@ -825,7 +821,7 @@ class SequenceForecaster(BaseSequenceEstimator):
 
         check_is_fitted(self)
         values, ctx_times, single = self._contexts(X, times)
-        self._warn_missing_unseen(values, "X")
+        self._check_missing_known(values, "X", training=False)
         start = None if X is not None or self.context_start_ is None else np.array([self.context_start_])
         parts = []
         for a in range(0, values.shape[0], self._predict_chunk):  # the model inputs of a chunk of contexts at a time

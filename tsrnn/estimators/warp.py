@@ -164,8 +164,6 @@ class WARPForecaster(WARPFamily, SequenceForecaster):
         _check_param("forcing_prob", self.forcing_prob, float, 0, 1)
         _check_param("context_loss", self.context_loss, None, choices=(True, False))
         _check_param("output_bound", self.output_bound, float, 0, allow_none=True, open_low=True)
-        if self.output_bound == 0:
-            raise ValueError("output_bound must be positive or None, got 0")
         if isinstance(self.physics, str):
             _check_param("physics", self.physics, None, choices=tuple(PHYSICS))
         elif self.physics is not None and not (callable(self.physics) and hasattr(self.physics, "n_params")):
