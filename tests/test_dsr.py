@@ -360,6 +360,12 @@ def test_reconstructor_takes_a_stack_of_trajectories(lorenz):
     t = np.stack([np.sort(rng.choice(1500, size=1200, replace=False)) * 0.01 for _ in range(2)])
     timed = PLRNNReconstructor(n_latent=4, dt=0.01, **FAST)
     np.testing.assert_allclose(timed.fit(stack, times=t).simulate(30), timed.fit(list(stack), times=list(t)).simulate(30))
+    # tuples are sequences of trajectories too, of any lengths; a list of numbers is one trajectory's times
+    uneven = (lorenz[:1200], lorenz[1200:2100])
+    np.testing.assert_allclose(PLRNNReconstructor(n_latent=4, **FAST).fit(uneven).simulate(30),
+                               PLRNNReconstructor(n_latent=4, **FAST).fit(list(uneven)).simulate(30))
+    np.testing.assert_allclose(timed.fit(stack[0], times=list(t[0])).simulate(30),
+                               timed.fit(stack[0], times=t[0]).simulate(30))
 
 
 def test_select_by_divergence_keeps_the_best_weights():

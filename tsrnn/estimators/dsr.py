@@ -129,7 +129,7 @@ class DSRReconstructor(BaseEstimator):
     def _trajectories(X, name="X", n_dims=None, allow_nan=False):
         from sklearn.utils import check_array
 
-        if isinstance(X, list):
+        if isinstance(X, (list, tuple)):
             items = list(X)
         else:  # one trajectory (T, N) / (T,), or a stack of equal-length ones (n_trajectories, T, N)
             X = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X)
@@ -159,7 +159,8 @@ class DSRReconstructor(BaseEstimator):
         if self.dt is None:
             raise ValueError(f"{type(self).__name__} needs dt (the map's time step) to use times: the models are "
                              "discrete-time maps, and irregular observations are placed on the grid of step dt")
-        rows = list(times) if isinstance(times, list) or np.ndim(times) == 2 else [times]
+        several = isinstance(times, (list, tuple)) and len(times) > 0 and np.ndim(times[0]) >= 1
+        rows = list(times) if several or np.ndim(times) == 2 else [times]
         if len(rows) != len(trajectories):
             raise ValueError(f"times must give one array per trajectory: got {len(rows)} for {len(trajectories)}")
         out = []
@@ -178,11 +179,11 @@ class DSRReconstructor(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like (T, N), list of them, or array-like (n_trajectories, T, N)
+        X : array-like (T, N), list or tuple of them, or array-like (n_trajectories, T, N)
             NaN marks missing observations (not forced, not scored); every trajectory used for training needs a
             fully observed row followed by ``seq_len`` more rows.
         y : ignored
-        times : array-like (T,), list of them, or array-like (n_trajectories, T), optional
+        times : array-like (T,), list or tuple of them, or array-like (n_trajectories, T), optional
             Observation times of irregularly sampled trajectories; requires ``dt``.
 
         Returns
@@ -341,7 +342,7 @@ class DSRReconstructor(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, shape (T, N), list of them, or array-like (n_trajectories, T, N)
+        X : array-like, shape (T, N), list or tuple of them, or array-like (n_trajectories, T, N)
         metrics : str or sequence of str, default="state_space_divergence"
             Any of ``state_space_divergence`` (binned with ``n_bins`` below 6 dimensions, else GMM),
             ``power_spectrum_distance`` (smoothing ``sigma``), ``prediction_error`` (``n_steps_prediction``
