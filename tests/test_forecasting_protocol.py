@@ -1,5 +1,7 @@
 """The long-term forecasting protocol (tsrnn.datasets.ltsf) and CycleNet."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -160,6 +162,15 @@ def test_cyclenet_ablation_and_save_load(tmp_path):
 def test_cyclenet_bad_params(params, match):
     with pytest.raises((ValueError, TypeError), match=match):
         CycleNetForecaster(**params).fit(np.zeros((300, 1)))
+
+
+def test_cyclenet_warns_of_a_cycle_longer_than_the_data():
+    y = np.sin(np.arange(100) / 3.0)
+    with pytest.warns(UserWarning, match=r"cycle_length \(150\).*100 steps.*50 phases"):
+        CycleNetForecaster(lookback=12, horizon=2, cycle_length=150, max_epochs=1, early_stopping=False).fit(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        CycleNetForecaster(lookback=12, horizon=2, cycle_length=100, max_epochs=1, early_stopping=False).fit(y)
 
 
 def test_lr_decay_schedule_follows_cyclenet_type3():

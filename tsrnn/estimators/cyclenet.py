@@ -61,6 +61,11 @@ class CycleNetFamily:
         self.time_origin_ = 0.0 if times_list[0] is None else float(times_list[0][0])
         if self.cycle_length is not None:
             self.cycle_length_ = int(self.cycle_length)
+            span = max(len(v) for v in train_values)  # grid rows: irregular series are on their grid already
+            if self.cycle_length_ > span:
+                warnings.warn(f"cycle_length ({self.cycle_length_}) is longer than the training data ({span} steps): "
+                              f"{self.cycle_length_ - span} phases of the cycle never occur in it and keep their "
+                              "initial value 0 until later data (partial_fit) covers them", UserWarning, stacklevel=3)
             return
         from tsrnn.nn.cyclenet import autocorrelation_period
 
