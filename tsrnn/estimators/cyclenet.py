@@ -21,11 +21,12 @@ CYCLENET_DOC = """\
 cycle_length : int or None, default=None
     Period ``W`` of the learnable cycle, in steps (ETTh1 hourly: 24; 15-minute data with a daily cycle: 96).
     None chooses the lag of the highest autocorrelation peak of the training part (averaged over channels,
-    lags 2 .. min(T // 3, 1024)); 0 trains the backbone alone (the paper's ablation).
+    lags 2 .. min(T // 3, 1024)); 0 trains the backbone alone (the paper's ablation). A cycle longer than the
+    training data warns: the phases it never reaches keep their initial 0.
 backbone : {"linear", "mlp"}, default="linear"
     Linear ``lookback -> horizon`` map, or ``lookback -> d_model -> horizon`` with ReLU; shared by all channels.
 d_model : int, default=512
-    Hidden width of the MLP backbone.
+    Hidden width of the MLP backbone (unused by the linear one).
 """
 
 TASK_DOC = """\
