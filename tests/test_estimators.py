@@ -315,8 +315,11 @@ def test_cuda_device_without_cuda(panel):
 def test_bad_predict_input(panel, series):
     X, y = panel
     clf = S5Classifier(**TINY).fit(X, y)
-    with pytest.raises(ValueError, match="channels"):
+    with pytest.raises(ValueError, match="channels") as err:
         clf.predict(X[:, :, :1])
+    assert "2-D" not in str(err.value)
+    with pytest.raises(ValueError, match=r"a 2-D X is read as \(n_samples, n_timepoints\).*passed as X\[None\]"):
+        clf.predict(X[0])  # one series (T, C) instead of a panel of one
     with pytest.raises(ValueError, match=r"X has 2 samples with no observed value \(all NaN\), the first X\[1\]"):
         clf.predict(np.where(np.isin(np.arange(40), [1, 5])[:, None, None], np.nan, X))
     with pytest.raises(ValueError, match="not seen during fit"):

@@ -95,6 +95,7 @@ def check_panel(X, name: str = "X", allow_nan: bool = True, n_channels: int | No
     """
     from sklearn.utils import check_array
 
+    read_2d = False
     if isinstance(X, (list, tuple)) and len(X) and all(np.ndim(x) in (1, 2) and not np.isscalar(x) for x in X) \
             and not _is_rectangular_numbers(X):
         series = []
@@ -114,7 +115,8 @@ def check_panel(X, name: str = "X", allow_nan: bool = True, n_channels: int | No
             X = X.to_numpy()
         values = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan" if allow_nan else True,
                              allow_nd=True, ensure_2d=True, input_name=name)
-        if values.ndim == 2:
+        read_2d = values.ndim == 2
+        if read_2d:
             values = values[:, :, None]
         elif values.ndim != 3:
             raise ValueError(f"{name} must be 2-D (n_samples, n_timepoints) or 3-D (n_samples, n_timepoints, "
@@ -123,7 +125,9 @@ def check_panel(X, name: str = "X", allow_nan: bool = True, n_channels: int | No
             raise ValueError(f"{name} has 0 channels (shape={values.shape}); at least 1 is required")
         lengths = np.full(values.shape[0], values.shape[1])
     if n_channels is not None and values.shape[2] != n_channels:
-        raise ValueError(f"{name} has {values.shape[2]} channels, but the estimator was fitted with {n_channels}")
+        hint = (f"; a 2-D {name} is read as (n_samples, n_timepoints) of one channel, and one series of shape "
+                f"(n_timepoints, n_channels) is passed as {name}[None]") if read_2d else ""
+        raise ValueError(f"{name} has {values.shape[2]} channels, but the estimator was fitted with {n_channels}{hint}")
     observed = ~np.isnan(values)
     valid = np.arange(values.shape[1])[None, :] < lengths[:, None]
     if not allow_nan and np.any(~observed & valid[:, :, None]):
