@@ -170,6 +170,18 @@ def test_trainer_kwargs_pass_through(panel):
     assert clf.n_epochs_trained_ == 1
 
 
+def test_checkpoint_callback_writes_lightning_checkpoints(panel, tmp_path):
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    X, y = panel
+    saver = ModelCheckpoint(dirpath=tmp_path, save_top_k=-1)  # every epoch
+    clf = S5Classifier(**{**TINY, "max_epochs": 2, "trainer_kwargs": {"callbacks": [saver]}}).fit(X, y)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch=0-step=2.ckpt", "epoch=1-step=4.ckpt"]
+    saved = torch.load(tmp_path / "epoch=1-step=4.ckpt", weights_only=False)["state_dict"]
+    for name, value in clf.module_.state_dict().items():
+        torch.testing.assert_close(saved[f"net.{name}"], value)
+
+
 def test_lr_factor_warmup_and_cosine():
     from tsrnn.training.schedule import lr_factor
 

@@ -14,6 +14,7 @@ import warnings
 import lightning as L
 import numpy as np
 import torch
+from lightning.pytorch.callbacks import Checkpoint
 from torch.utils.data import DataLoader, Dataset
 
 from tsrnn.data.windowing import Windows
@@ -149,8 +150,8 @@ def keep_freed_memory() -> bool:
 def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", verbose: int = 0,
                  callbacks: list | None = None, trainer_kwargs: dict | None = None) -> L.Trainer:
     """A ``lightning.Trainer`` with quiet defaults: no progress bar unless ``verbose``, no logger, no
-    checkpoints, no files in the working directory. ``trainer_kwargs`` override any of them (strategy,
-    devices, num_nodes, loggers, callbacks, ...).
+    checkpoints (unless a checkpoint callback is given), no files in the working directory. ``trainer_kwargs``
+    override any of them (strategy, devices, num_nodes, loggers, callbacks, ...).
     """
     keep_freed_memory()
     kwargs = dict(
@@ -169,6 +170,8 @@ def make_trainer(max_epochs: int, device: str = "auto", precision="32-true", ver
     extra = dict(trainer_kwargs or {})
     if "callbacks" in extra:
         kwargs["callbacks"] += list(extra.pop("callbacks"))
+    # a checkpoint callback of the user's turns checkpointing on (Lightning refuses one with it off)
+    kwargs["enable_checkpointing"] = any(isinstance(c, Checkpoint) for c in kwargs["callbacks"])
     kwargs.update(extra)
     return L.Trainer(**kwargs)
 
