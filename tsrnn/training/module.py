@@ -66,13 +66,13 @@ class SequenceLightningModule(L.LightningModule):
     def training_step(self, batch, batch_idx):
         """The task loss of a training batch, logged per epoch as ``train_loss``."""
         loss = self._loss(batch)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0])
+        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0], sync_dist=True)
         return loss
 
     def validation_step(self, batch, batch_idx):
         """The task loss of a validation batch, logged per epoch as ``val_loss``."""
         loss = self._loss(batch)
-        self.log("val_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0])
+        self.log("val_loss", loss, on_step=False, on_epoch=True, batch_size=batch["x"].shape[0], sync_dist=True)
         return loss
 
     def configure_optimizers(self):

@@ -201,10 +201,7 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
                          f"part; got validation_fraction={validation_fraction} with {n} samples")
     take = lambda idx: {k: (None if v is None else v[idx]) for k, v in arrays.items()}  # noqa: E731
     generator = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
-    # An incomplete last batch (possibly a single sample) gets a full Adam step from a noisy gradient; drop it
-    # when there is a full batch (the samples are reshuffled every epoch, so none is left out for good).
-    train_loader = DataLoader(ArrayDataset(take(order[n_val:])), batch_size=batch_size, shuffle=True,
-                              generator=generator, drop_last=n - n_val >= batch_size)
+    train_set = ArrayDataset(take(order[n_val:]))
     val_loader = DataLoader(ArrayDataset(take(order[:n_val])), batch_size=batch_size) if n_val else None
     if early_stopping and val_arrays is not None:
         val_loader = DataLoader(ArrayDataset(val_arrays), batch_size=batch_size)
@@ -219,6 +216,12 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
     module = SequenceLightningModule(net, loss=loss, optim=optim, optimizer_state=optimizer_state)
     with quiet(verbose):
         trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
+        # An incomplete last batch (possibly a single sample) gets a full Adam step from a noisy gradient; drop it
+        # when there is a full batch (the samples are reshuffled every epoch, so none is left out for good). Under
+        # a distributed strategy each process draws its share of the samples.
+        share = -(-(n - n_val) // trainer.world_size)
+        train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator,
+                                  drop_last=share >= batch_size)
         trainer.fit(module, train_loader, val_loader)
     if best is not None and best.state is not None:  # a fit that diverged after its best epoch keeps that epoch
         net.load_state_dict(best.state)
