@@ -384,3 +384,61 @@ def test_ssm_streaming_equals_predict(panel):
     clf = S5Classifier(d_model=8, d_state=8, n_layers=1, max_epochs=1, pooling="last", random_state=0).fit(X, y)
     clf.stream(X[:, :5], reset=True)
     assert (clf.stream(X[:, 5:])[:, -1] == clf.predict(X)).all()
+
+
+def test_class_weight_loss_is_the_weighted_mean_cross_entropy():
+    from tsrnn.training.module import SequenceLightningModule
+
+    torch.manual_seed(0)
+    logits, labels = torch.randn(9, 3), torch.tensor([0, 1, 2, 2, 1, 0, 0, 0, 2])
+    weights = np.array([0.5, 2.0, 3.0])
+    module = SequenceLightningModule(torch.nn.Identity(), loss="cross_entropy", class_weight=weights)
+    each = -torch.log_softmax(logits, 1)[torch.arange(9), labels].numpy()  # per-sample cross-entropy
+    w = weights[labels.numpy()]
+    np.testing.assert_allclose(module._loss({"x": logits, "y": labels}).item(), (w * each).sum() / w.sum(), rtol=1e-6)
+    with pytest.raises(ValueError, match="class_weight"):
+        SequenceLightningModule(torch.nn.Identity(), loss="mse", class_weight=weights)
+
+
+def test_class_weight_through_the_estimator(panel, tmp_path):
+    X, y = panel
+    base = S5Classifier(**TINY).fit(X, y).predict_proba(X)
+    # the loss is a weighted mean: equal weights (and "balanced" on balanced labels) change nothing
+    np.testing.assert_allclose(S5Classifier(**TINY, class_weight={"up": 2.0, "down": 2.0}).fit(X, y).predict_proba(X),
+                               base, atol=1e-6)
+    y_balanced = np.repeat(["down", "up"], 20)
+    np.testing.assert_allclose(S5Classifier(**TINY, class_weight="balanced").fit(X, y_balanced).predict_proba(X),
+                               S5Classifier(**TINY).fit(X, y_balanced).predict_proba(X), atol=1e-6)
+    # unequal weights move the model toward the heavier class
+    up = list(S5Classifier(**TINY).fit(X, y).classes_).index("up")
+    heavy = S5Classifier(**TINY, class_weight={"up": 10.0}).fit(X, y)
+    assert heavy.predict_proba(X)[:, up].mean() > base[:, up].mean() + 0.01
+    heavy.save(tmp_path / "m")
+    back = tsrnn.load(tmp_path / "m")
+    assert back.class_weight == {"up": 10.0}
+    np.testing.assert_allclose(back.predict_proba(X), heavy.predict_proba(X))
+    # integer labels survive the JSON config (whose keys are strings)
+    ints = S5Classifier(**TINY, class_weight={1: 3.0, np.int64(0): 1.0}).fit(X, (y == "up").astype(int))
+    ints.save(tmp_path / "i")
+    assert tsrnn.load(tmp_path / "i").class_weight == {1: 3.0, 0: 1.0}
+
+
+@pytest.mark.parametrize("class_weight, error, match", [
+    ("auto", TypeError, "class_weight must be a dict, 'balanced' or None"),
+    ({"up": -1.0}, ValueError, "finite weights >= 0"),
+    ({"up": float("nan")}, ValueError, "finite weights >= 0"),
+    ({"sideways": 2.0}, ValueError, r"labels \['sideways'\] that are not among the classes"),
+    ({"up": 0.0, "down": 0.0}, ValueError, "weight 0"),
+])
+def test_bad_class_weight(panel, class_weight, error, match):
+    with pytest.raises(error, match=match):
+        S5Classifier(**TINY, class_weight=class_weight).fit(*panel)
+
+
+def test_class_weight_in_partial_fit(panel):
+    X, y = panel
+    with pytest.raises(ValueError, match="class_weight='balanced' is not supported by partial_fit"):
+        S5Classifier(**TINY, class_weight="balanced").partial_fit(X, y)
+    weighted = S5Classifier(**TINY, class_weight={"up": 5.0}).partial_fit(X, y)
+    plain = S5Classifier(**TINY).partial_fit(X, y)
+    assert not np.allclose(weighted.predict_proba(X), plain.predict_proba(X), atol=1e-4)

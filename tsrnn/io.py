@@ -21,7 +21,7 @@ def save(estimator, path) -> None:
     import tsrnn
 
     check_is_fitted(estimator)
-    params = estimator.get_params(deep=False)
+    params = {name: _encode(value) for name, value in estimator.get_params(deep=False).items()}
     try:
         json.dumps(params)
     except TypeError as err:
@@ -66,7 +66,7 @@ def load(path, device: str = "cpu"):
     config = json.loads((path / "config.json").read_text())
     if config.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"unsupported format_version {config.get('format_version')!r} (this tsrnn reads {FORMAT_VERSION})")
-    est = get_estimator_class(config["estimator"])(**config["params"])
+    est = get_estimator_class(config["estimator"])(**{name: _decode(v) for name, v in config["params"].items()})
     est._restore_fitted_state(config["fitted"])
     net = est._build_for_load()
     if net is not None:
@@ -74,3 +74,23 @@ def load(path, device: str = "cpu"):
         net = net.to(device).eval()
     est.module_ = net
     return est
+
+
+def _plain(value):
+    """A numpy scalar as the Python one (JSON has no numpy types)."""
+    return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
+
+
+def _encode(value):
+    """A parameter for JSON: a dict whose keys are not all strings (e.g. ``class_weight`` by integer label), which
+    JSON would turn into strings, becomes ``{"__items__": [[key, value], ...]}``."""
+    if isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+        return {"__items__": [[_plain(k), _plain(v)] for k, v in value.items()]}
+    return value
+
+
+def _decode(value):
+    """Inverse of :func:`_encode`."""
+    if isinstance(value, dict) and set(value) == {"__items__"}:
+        return {k: v for k, v in value["__items__"]}
+    return value

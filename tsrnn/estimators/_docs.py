@@ -7,6 +7,12 @@ import re
 from tsrnn.estimators.base import TRAINING_PARAMS_DOC
 
 POOLING_DOC = 'pooling : {"mean", "last"}, default="mean"\n    Pooling of the features over time.\n'
+CLASS_WEIGHT_DOC = (
+    'class_weight : dict, "balanced" or None, default=None\n    Weight of each class in the cross-entropy (for '
+    "imbalanced classes), as in scikit-learn:\n    ``{label: weight}`` (labels left out weigh 1), or \"balanced\" "
+    "for ``n_samples / (n_classes * count(label))``;\n    None weighs every class 1. ``partial_fit`` takes a dict "
+    "only.\n"
+)
 FORECAST_DOC = (
     "lookback : int, default=96\nhorizon : int, default=24\nstride : int, default=1\n    Step between training "
     "windows.\ninstance_norm : bool, default=True\n    Standardize every input window per channel and undo it on the "
@@ -49,6 +55,8 @@ def estimator_doc(title, summary, family_doc, task, example, training_defaults=N
     replaces the task parameters' documentation."""
     if task_doc is None:
         task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
+    if task == "classifier":
+        task_doc += CLASS_WEIGHT_DOC
     training = with_defaults(TRAINING_PARAMS_DOC, training_defaults or {})
     attrs = {"classifier": "classes_ : ndarray\n    Class labels.\n",
              "forecaster": "scaler_ : ChannelScaler\n    Per-channel statistics of the training series.\n"}.get(task, "")

@@ -131,7 +131,7 @@ def estimator(registry_name: str):
     parameter tables and record the stable registry name used by save/load."""
 
     def wrap(cls):
-        params = {**cls._family_params, **cls._task_params, **TRAINING_PARAMS}
+        params = {**cls._family_params, **cls._task_params, **cls._classifier_params, **TRAINING_PARAMS}
         params.update(cls._training_defaults)  # a family's own defaults of training parameters
         cls.__init__ = make_init(params)
         cls._registry_name = registry_name
@@ -146,6 +146,8 @@ class BaseSequenceEstimator(BaseEstimator):
 
     _family_params: dict = {}
     _task_params: dict = {}
+    #: Parameters of every classifier, whatever its task parameters (``class_weight``).
+    _classifier_params: dict = {}
     #: Training-parameter defaults that differ for this family (e.g. a smaller learning rate).
     _training_defaults: dict = {}
     #: ``lightning.Trainer`` arguments the family needs (e.g. gradient clipping); ``trainer_kwargs`` overrides them.
@@ -225,9 +227,11 @@ class BaseSequenceEstimator(BaseEstimator):
         """Whether :meth:`partial_fit` continues a fitted network (else its call is a first one)."""
         return getattr(self, "module_", None) is not None
 
-    def _train(self, build, arrays: dict, loss: str, val_arrays: dict | None = None, partial: bool = False):
+    def _train(self, build, arrays: dict, loss: str, val_arrays: dict | None = None, partial: bool = False,
+               class_weight=None):
         """Build the network with ``build()`` and train it, all under a private RNG; sets ``module_``
-        and ``history_``. ``val_arrays`` replaces the random validation split of early stopping.
+        and ``history_``. ``val_arrays`` replaces the random validation split of early stopping; ``class_weight``
+        (n_classes,) weighs the classes of the cross-entropy.
 
         ``partial`` (:meth:`partial_fit`): one epoch at constant learning rates without early stopping,
         continuing the fitted network and the optimizer state of the previous partial fit when there are ones.
@@ -251,7 +255,7 @@ class BaseSequenceEstimator(BaseEstimator):
                 validation_fraction=self.validation_fraction, device=self.device, precision=self.precision,
                 verbose=self.verbose, trainer_kwargs={**self._trainer_defaults, **(self.trainer_kwargs or {})},
                 rng=rng, optimizer_state=getattr(self, "_partial_fit_optimizer", None) if resume else None,
-                return_optimizer_state=partial)
+                return_optimizer_state=partial, class_weight=class_weight)
         history, self._partial_fit_optimizer = result if partial else (result, None)
         if resume:
             history = self.history_ + [{**row, "epoch": row["epoch"] + len(self.history_)} for row in history]
@@ -407,6 +411,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
     (accuracy)."""
 
     _task_params = {"pooling": "mean"}
+    _classifier_params = {"class_weight": None}
 
     def fit(self, X, y, times=None):
         """Fit on a panel ``X`` (see :mod:`tsrnn.data.panel`) with labels ``y`` (n_samples,).
@@ -455,6 +460,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
                              f"{self.classes_.tolist()[:10]}: partial_fit learns the classes of its first call "
                              "(pass them all there with classes=)")
         inputs["y"] = np.searchsorted(self.classes_, y).astype(np.int64)
+        weights = self._class_weights(y, partial)
         if len(self.classes_) == 1:  # nothing to learn: predict the only class
             if partial:
                 raise ValueError("partial_fit needs at least two classes on its first call: y has one; pass every "
@@ -462,8 +468,37 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
             self.module_ = None
             self.history_, self.n_epochs_trained_ = [], 0
             return self
-        self._train(lambda: self._build_task_net(len(self.classes_)), inputs, loss="cross_entropy", partial=partial)
+        self._train(lambda: self._build_task_net(len(self.classes_)), inputs, loss="cross_entropy", partial=partial,
+                    class_weight=weights)
         return self
+
+    def _class_weights(self, y, partial):
+        """The weight of every class in ``classes_`` order from ``class_weight`` (None: all equal)."""
+        from sklearn.utils.class_weight import compute_class_weight
+
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            if partial:
+                raise ValueError("class_weight='balanced' is not supported by partial_fit, which sees one chunk at a "
+                                 "time: pass a dict, e.g. from sklearn.utils.class_weight.compute_class_weight("
+                                 "'balanced', classes=classes, y=y_sample) on a large enough sample of the labels")
+        elif not isinstance(self.class_weight, dict):
+            raise TypeError(f"class_weight must be a dict, 'balanced' or None, got {self.class_weight!r}")
+        else:
+            bad = {k: v for k, v in self.class_weight.items()
+                   if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+                   or not np.isfinite(v) or v < 0}
+            if bad:
+                raise ValueError(f"class_weight must map labels to finite weights >= 0, got {bad}")
+            unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(f"class_weight has labels {unknown[:10]} that are not among the classes "
+                                 f"{self.classes_.tolist()[:10]}")
+        weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        if not weights[np.isin(self.classes_, y)].any():
+            raise ValueError("class_weight gives every class present in y the weight 0: there is nothing to learn")
+        return weights
 
     def predict_proba(self, X, times=None):
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""

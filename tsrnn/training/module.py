@@ -33,16 +33,22 @@ class SequenceLightningModule(L.LightningModule):
     optimizer_state : dict, optional
         An AdamW ``state_dict`` of this network's parameter groups to resume from (its moment estimates; the
         learning rates stay those of ``optim``).
+    class_weight : array-like (n_classes,), optional
+        Weight of each class in the cross-entropy: a batch's loss is the weighted mean over its samples (as
+        ``torch.nn.functional.cross_entropy(weight=...)``, and sklearn's ``class_weight``).
     """
 
     def __init__(self, net: torch.nn.Module, loss: str = "mse", optim: OptimizerSettings | None = None,
-                 optimizer_state: dict | None = None):
+                 optimizer_state: dict | None = None, class_weight=None):
         super().__init__()
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        if class_weight is not None and loss != "cross_entropy":
+            raise ValueError(f"class_weight weighs the classes of the cross-entropy, not the {loss!r} loss")
         self.net, self.loss_name = net, loss
         self.optim = OptimizerSettings() if optim is None else optim
         self.optimizer_state = optimizer_state
+        self.class_weight = None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
 
     def forward(self, batch: dict) -> torch.Tensor:
         """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras); a net
@@ -57,7 +63,8 @@ class SequenceLightningModule(L.LightningModule):
     def _loss(self, batch):
         out = self(batch)
         if self.loss_name == "cross_entropy":
-            return F.cross_entropy(out, batch["y"])
+            weight = None if self.class_weight is None else self.class_weight.to(out.device)
+            return F.cross_entropy(out, batch["y"], weight=weight)
         if isinstance(out, tuple):  # training: extra predictions with their targets join the loss
             out, extra, extra_target = out
             return nan_mse(torch.cat([extra, out], dim=1), torch.cat([extra_target, batch["y"]], dim=1))
