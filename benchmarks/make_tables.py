@@ -238,7 +238,8 @@ def main():
     print("wrote", OUT)
     for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table),
                        ("_dsr_table.rst", dsr_table), ("_dsr_speed_table.rst", dsr_speed_table),
-                       ("_warp_table.rst", warp_table), ("_forecast_memory_table.rst", forecast_memory_table)):
+                       ("_warp_table.rst", warp_table), ("_forecast_memory_table.rst", forecast_memory_table),
+                       ("_quantiles_table.rst", quantiles_table)):
         (OUT.parent / name).write_text(make())
         print("wrote", OUT.parent / name)
 
@@ -304,6 +305,18 @@ def forecast_memory_table() -> str:
     return (_machines((None, res)) + "\n"
             + _table(["series (lookback 96, horizon 96)", "version", "peak memory added by fit (MB)",
                       "series, float32 (MB)", "its windows materialized, float32 (MB)"], rows))
+
+
+def quantiles_table() -> str:
+    res = _load("quantiles_etth1")
+    if not res:
+        return "*(not run yet: benchmarks/bench_quantiles.py)*\n"
+    rows = [[name, len(v["runs"]), " / ".join(f"{b:.3f}" for b in v["below"]), f"{v['coverage_80']:.3f}",
+             f"{v['width_80']:.3f}", f"{v['pinball']:.4f}", f"{v['mse']:.4f}", f"{v['mae']:.4f}", f"{v['fit_s']:.0f}"]
+            for name, v in res["results"].items()]
+    return (_machine(res["machine"]) + "\n"
+            + _table(["model", "seeds", "share below the 0.1 / 0.5 / 0.9 forecasts", "80% interval coverage",
+                      "width", "pinball loss", "median MSE", "median MAE", "fit s"], rows))
 
 
 def dsr_speed_table() -> str:

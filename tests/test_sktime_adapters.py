@@ -37,3 +37,19 @@ def test_forecaster_adapter_predicts_from_the_last_data_seen(series):
     seen = pd.concat([series[:105], changed])
     refit = S5Forecaster(**TINY).fit(seen.to_numpy())
     np.testing.assert_allclose(adapter.predict().to_numpy(), refit.predict())
+
+
+def test_forecaster_adapter_quantiles(series):
+    wrapped = S5Forecaster(**TINY, quantiles=(0.1, 0.9))
+    adapter = TsrnnForecaster(wrapped).fit(series[:100], fh=[1, 2, 3])
+    assert adapter.get_tag("capability:pred_int") and not TsrnnForecaster(S5Forecaster()).get_tag("capability:pred_int")
+    direct = S5Forecaster(**TINY, quantiles=(0.1, 0.9)).fit(series[:100].to_numpy())
+    expected = direct.predict_quantiles()  # (3, 3): steps x levels 0.1, 0.5, 0.9
+    quantiles = adapter.predict_quantiles(alpha=[0.1, 0.5])
+    np.testing.assert_allclose(quantiles.to_numpy(), expected[:, :2])
+    assert list(quantiles.index) == list(series.index[100:103])
+    interval = adapter.predict_interval(coverage=0.8)  # levels 0.5 -+ 0.4
+    np.testing.assert_allclose(interval.to_numpy(), expected[:, [0, 2]])
+    np.testing.assert_allclose(adapter.predict().to_numpy(), expected[:, 1])
+    with pytest.raises(ValueError, match=r"alpha \[0.25, 0.75\] are not among the levels"):
+        adapter.predict_interval(coverage=0.5)

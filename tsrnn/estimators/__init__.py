@@ -1,6 +1,6 @@
 """scikit-learn-compatible estimators: task bases and one class per family and task."""
 
-from tsrnn.estimators.base import BaseSequenceEstimator, SequenceClassifier, SequenceForecaster, SequenceRegressor
+from tsrnn.estimators.base import BaseSequenceEstimator, DirectForecaster, SequenceClassifier, SequenceForecaster, SequenceRegressor
 from tsrnn.estimators.baselines import SeasonalNaiveForecaster
 from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
 from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
@@ -26,6 +26,7 @@ __all__ = [
     "CfCForecaster",
     "CfCRegressor",
     "CycleNetForecaster",
+    "DirectForecaster",
     "LEMClassifier",
     "LEMForecaster",
     "LEMRegressor",

@@ -228,10 +228,10 @@ class BaseSequenceEstimator(BaseEstimator):
         return getattr(self, "module_", None) is not None
 
     def _train(self, build, arrays: dict, loss: str, val_arrays: dict | None = None, partial: bool = False,
-               class_weight=None):
+               loss_options: dict | None = None):
         """Build the network with ``build()`` and train it, all under a private RNG; sets ``module_``
-        and ``history_``. ``val_arrays`` replaces the random validation split of early stopping; ``class_weight``
-        (n_classes,) weighs the classes of the cross-entropy.
+        and ``history_``. ``val_arrays`` replaces the random validation split of early stopping; ``loss_options``
+        (``class_weight``, ``quantiles``) shape the loss (:class:`~tsrnn.training.module.SequenceLightningModule`).
 
         ``partial`` (:meth:`partial_fit`): one epoch at constant learning rates without early stopping,
         continuing the fitted network and the optimizer state of the previous partial fit when there are ones.
@@ -255,7 +255,7 @@ class BaseSequenceEstimator(BaseEstimator):
                 validation_fraction=self.validation_fraction, device=self.device, precision=self.precision,
                 verbose=self.verbose, trainer_kwargs={**self._trainer_defaults, **(self.trainer_kwargs or {})},
                 rng=rng, optimizer_state=getattr(self, "_partial_fit_optimizer", None) if resume else None,
-                return_optimizer_state=partial, class_weight=class_weight)
+                return_optimizer_state=partial, loss_options=loss_options)
         history, self._partial_fit_optimizer = result if partial else (result, None)
         if resume:
             history = self.history_ + [{**row, "epoch": row["epoch"] + len(self.history_)} for row in history]
@@ -469,7 +469,7 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
             self.history_, self.n_epochs_trained_ = [], 0
             return self
         self._train(lambda: self._build_task_net(len(self.classes_)), inputs, loss="cross_entropy", partial=partial,
-                    class_weight=weights)
+                    loss_options=None if weights is None else {"class_weight": weights})
         return self
 
     def _class_weights(self, y, partial):
@@ -741,8 +741,15 @@ class SequenceForecaster(BaseSequenceEstimator):
         self.context_ = series[-1][-self.lookback :]
         self.context_times_ = None if times is None else times_list[-1][-self.lookback :]
         self.context_start_ = len(series[-1]) - self.lookback if first else None
-        self._train(self._build_net, inputs, loss="mse", val_arrays=val_inputs, partial=partial)
+        loss, loss_options = self._training_loss()
+        self._train(self._build_net, inputs, loss=loss, val_arrays=val_inputs, partial=partial,
+                    loss_options=loss_options)
         return self
+
+    def _training_loss(self):
+        """The loss and its options (:class:`~tsrnn.training.module.SequenceLightningModule`): the MSE of a
+        point forecast."""
+        return "mse", None
 
     def _window_arrays(self, parts, stride: int) -> dict:
         """Model inputs and targets of every window of ``parts``: (values, times or None, first row) triples.
@@ -802,18 +809,6 @@ class SequenceForecaster(BaseSequenceEstimator):
             out.append(checked.times[0])
         return out
 
-    def _build_net(self):
-        from tsrnn.nn.heads import DirectForecastNet
-
-        n_values = 1 if self.channel_independent else self.n_features_in_
-        n_time = 2 * len(self._time_periods() or ())
-        backbone = self._build_backbone(n_values * (2 if self.missing_indicators_ else 1) + n_time)
-        return DirectForecastNet(backbone, self.n_features_in_, self.horizon, instance_norm=self.instance_norm,
-                                 indicators=self.missing_indicators_, channel_independent=self.channel_independent,
-                                 n_covariates=n_time)
-
-    _build_for_load = _build_net
-
     def _contexts(self, X, times):
         """Validated contexts: ((n, lookback, C) scaled values, (n, lookback) times or None, single?)."""
         if X is None:
@@ -852,6 +847,11 @@ class SequenceForecaster(BaseSequenceEstimator):
         -------
         ndarray, shape (horizon, C) (``(horizon,)`` for a 1-D training series) or (n, horizon, C)
         """
+        out, single = self._forecast(X, times)
+        return self._as_given(out, single)
+
+    def _forecast(self, X, times):
+        """The model's forecasts of the contexts in the data's units: ((n, horizon, C[, ...]), single context?)."""
         from tsrnn.data.panel import Panel
 
         check_is_fitted(self)
@@ -866,7 +866,14 @@ class SequenceForecaster(BaseSequenceEstimator):
             inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
             inputs.update(self._window_extras(start, chunk_times))
             parts.append(self._forward(inputs))
-        out = self.scaler_.inverse_transform(np.concatenate(parts))
+        out = np.concatenate(parts)
+        if out.ndim == 3:
+            return self.scaler_.inverse_transform(out), single
+        return np.moveaxis(self.scaler_.inverse_transform(np.moveaxis(out, 3, 1)), 1, 3), single  # (n, H, C, Q)
+
+    def _as_given(self, out, single):
+        """Forecasts ``(n, horizon, C, ...)`` in the layout of the input: one context's without the first axis,
+        a 1-D training series' without the channel axis."""
         if single:
             out = out[0]
             return out[:, 0] if self.univariate_ else out
@@ -897,3 +904,82 @@ class SequenceForecaster(BaseSequenceEstimator):
         self.context_start_ = state["context_start_"]
         self.context_times_ = None if state["context_times_"] is None else np.asarray(state["context_times_"])
         self.univariate_ = state["univariate_"]
+
+
+class DirectForecaster(SequenceForecaster):
+    """Base for the forecasters of :class:`~tsrnn.nn.heads.DirectForecastNet`: the family's backbone encodes the
+    lookback window and a linear head maps its last features to all ``horizon`` steps at once, as point forecasts
+    or, with ``quantiles``, as quantile forecasts trained with the pinball loss."""
+
+    _task_params = {**SequenceForecaster._task_params, "quantiles": None}
+
+    def _validate_task_params(self):
+        super()._validate_task_params()
+        if self.quantiles is None:
+            return
+        levels = np.asarray(self.quantiles, dtype=object)
+        level = lambda q: isinstance(q, (float, int, np.floating, np.integer)) and not isinstance(q, bool)  # noqa: E731
+        if levels.ndim != 1 or levels.size == 0 or not all(level(q) and 0 < q < 1 for q in levels):
+            raise ValueError(f"quantiles must be None or a non-empty sequence of levels in (0, 1), "
+                             f"got {self.quantiles!r}")
+
+    def _fit(self, y, times, partial):
+        if not (partial and self._resumable()):  # later partial_fit calls keep the network's levels
+            self._validate_task_params()
+            self.quantiles_ = None if self.quantiles is None else np.unique(np.append(np.asarray(self.quantiles,
+                                                                                                 dtype=np.float64), 0.5))
+        return super()._fit(y, times, partial)
+
+    def _training_loss(self):
+        if self.quantiles_ is None:
+            return super()._training_loss()
+        return "quantile", {"quantiles": self.quantiles_}
+
+    def _build_net(self):
+        from tsrnn.nn.heads import DirectForecastNet
+
+        n_values = 1 if self.channel_independent else self.n_features_in_
+        n_time = 2 * len(self._time_periods() or ())
+        backbone = self._build_backbone(n_values * (2 if self.missing_indicators_ else 1) + n_time)
+        return DirectForecastNet(backbone, self.n_features_in_, self.horizon, instance_norm=self.instance_norm,
+                                 indicators=self.missing_indicators_, channel_independent=self.channel_independent,
+                                 n_covariates=n_time, n_quantiles=1 if self.quantiles_ is None else len(self.quantiles_))
+
+    _build_for_load = _build_net
+
+    def predict(self, X=None, times=None):
+        """Forecast ``horizon`` steps, as :meth:`SequenceForecaster.predict`: the point forecast, or the median
+        (level 0.5) of a quantile forecaster."""
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            return super().predict(X, times)
+        return self.predict_quantiles(X, times)[..., int(np.searchsorted(self.quantiles_, 0.5))]
+
+    def predict_quantiles(self, X=None, times=None):
+        """Quantile forecasts at the levels ``quantiles_`` (those of ``quantiles`` and the median 0.5).
+
+        Parameters
+        ----------
+        X, times
+            As in :meth:`predict`.
+
+        Returns
+        -------
+        ndarray, shape (horizon, C, Q) (``(horizon, Q)`` for a 1-D training series) or (n, horizon, C, Q)
+            Non-decreasing along the last axis (forecasts of crossing levels are sorted).
+        """
+        check_is_fitted(self)
+        if self.quantiles_ is None:
+            raise ValueError(f"{type(self).__name__} was fitted for point forecasts: set quantiles (e.g. "
+                             "quantiles=(0.1, 0.9)) and fit again to forecast quantiles")
+        out, single = self._forecast(X, times)
+        return self._as_given(np.sort(out, axis=-1), single)
+
+    def _fitted_state(self):
+        state = super()._fitted_state()
+        state["quantiles_"] = None if self.quantiles_ is None else self.quantiles_.tolist()
+        return state
+
+    def _restore_fitted_state(self, state):
+        super()._restore_fitted_state(state)
+        self.quantiles_ = None if state.get("quantiles_") is None else np.asarray(state["quantiles_"])

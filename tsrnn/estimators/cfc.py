@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tsrnn.estimators._docs import estimator_doc
 from tsrnn.estimators._recurrent import RECURRENT_PARAMS, RECURRENT_PARAMS_DOC, RecurrentFamily
-from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+from tsrnn.estimators.base import DirectForecaster, SequenceClassifier, SequenceRegressor, _check_param, estimator
 
 CFC_DOC = RECURRENT_PARAMS_DOC + """\
 mode : {"default", "no_gate", "pure"}, default="default"
@@ -89,7 +89,7 @@ class CfCRegressor(CfCFamily, SequenceRegressor):
 
 
 @estimator("tsrnn.CfCForecaster")
-class CfCForecaster(CfCFamily, SequenceForecaster):
+class CfCForecaster(CfCFamily, DirectForecaster):
     __doc__ = _doc("forecaster", """>>> import numpy as np
 >>> from tsrnn import CfCForecaster
 >>> y = np.sin(np.arange(200) / 8.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tsrnn.estimators._docs import estimator_doc
 from tsrnn.estimators._recurrent import RECURRENT_PARAMS, RECURRENT_PARAMS_DOC, RecurrentFamily
-from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+from tsrnn.estimators.base import DirectForecaster, SequenceClassifier, SequenceRegressor, _check_param, estimator
 
 LEM_DOC = RECURRENT_PARAMS_DOC + """\
 dt : float, default=1.0
@@ -52,7 +52,7 @@ class LEMRegressor(LEMFamily, SequenceRegressor):
 
 
 @estimator("tsrnn.LEMForecaster")
-class LEMForecaster(LEMFamily, SequenceForecaster):
+class LEMForecaster(LEMFamily, DirectForecaster):
     __doc__ = estimator_doc(_TITLE.format("forecaster"), _SUMMARY, LEM_DOC, "forecaster", """>>> import numpy as np
 >>> from tsrnn import LEMForecaster
 >>> y = np.sin(np.arange(200) / 8.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tsrnn.estimators._docs import estimator_doc
 from tsrnn.estimators._recurrent import RECURRENT_PARAMS, RECURRENT_PARAMS_DOC, RecurrentFamily
-from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+from tsrnn.estimators.base import DirectForecaster, SequenceClassifier, SequenceRegressor, _check_param, estimator
 
 LTC_DOC = RECURRENT_PARAMS_DOC.replace("units : int, default=64", "units : int, default=32") + """\
 ode_unfolds : int, default=6
@@ -68,7 +68,7 @@ class LTCRegressor(LTCFamily, SequenceRegressor):
 
 
 @estimator("tsrnn.LTCForecaster")
-class LTCForecaster(LTCFamily, SequenceForecaster):
+class LTCForecaster(LTCFamily, DirectForecaster):
     __doc__ = estimator_doc(_TITLE.format("forecaster"), _SUMMARY, LTC_DOC, "forecaster", """>>> import numpy as np
 >>> from tsrnn import LTCForecaster
 >>> y = np.sin(np.arange(200) / 8.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tsrnn.estimators._docs import estimator_doc
 from tsrnn.estimators._ssm import SSM_PARAMS, SSM_PARAMS_DOC, SSMFamily
-from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+from tsrnn.estimators.base import DirectForecaster, SequenceClassifier, SequenceRegressor, _check_param, estimator
 
 TASKS = ("forecasting", "classification", "regression")
 
@@ -65,7 +65,7 @@ class S4Regressor(S4Family, SequenceRegressor):
 
 
 @estimator("tsrnn.S4Forecaster")
-class S4Forecaster(S4Family, SequenceForecaster):
+class S4Forecaster(S4Family, DirectForecaster):
     __doc__ = estimator_doc(_TITLE.format("forecaster"), _SUMMARY + " Direct multi-horizon head as in "
                             ":class:`tsrnn.S5Forecaster`.", S4_DOC, "forecaster", """>>> import numpy as np
 >>> from tsrnn import S4Forecaster

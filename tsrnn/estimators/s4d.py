@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tsrnn.estimators._docs import estimator_doc
 from tsrnn.estimators._ssm import SSM_PARAMS, SSM_PARAMS_DOC, SSMFamily
-from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+from tsrnn.estimators.base import DirectForecaster, SequenceClassifier, SequenceRegressor, _check_param, estimator
 
 TASKS = ("forecasting", "classification", "regression")
 
@@ -57,7 +57,7 @@ class S4DRegressor(S4DFamily, SequenceRegressor):
 
 
 @estimator("tsrnn.S4DForecaster")
-class S4DForecaster(S4DFamily, SequenceForecaster):
+class S4DForecaster(S4DFamily, DirectForecaster):
     __doc__ = estimator_doc(_TITLE.format("forecaster"), _SUMMARY + " Direct multi-horizon head as in "
                             ":class:`tsrnn.S5Forecaster`.", S4D_DOC, "forecaster", """>>> import numpy as np
 >>> from tsrnn import S4DForecaster

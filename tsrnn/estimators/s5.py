@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tsrnn.estimators._docs import estimator_doc
 from tsrnn.estimators._ssm import SSM_PARAMS, SSM_PARAMS_DOC, SSMFamily
-from tsrnn.estimators.base import SequenceClassifier, SequenceForecaster, SequenceRegressor, _check_param, estimator
+from tsrnn.estimators.base import DirectForecaster, SequenceClassifier, SequenceRegressor, _check_param, estimator
 
 TASKS = ("forecasting", "classification", "regression")
 
@@ -69,7 +69,7 @@ class S5Regressor(S5Family, SequenceRegressor):
 
 
 @estimator("tsrnn.S5Forecaster")
-class S5Forecaster(S5Family, SequenceForecaster):
+class S5Forecaster(S5Family, DirectForecaster):
     __doc__ = estimator_doc(
         _TITLE.format("forecaster"),
         "Encodes the last ``lookback`` steps with an S5 stack and maps the last features to the next "

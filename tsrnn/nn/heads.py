@@ -135,19 +135,24 @@ class DirectForecastNet(nn.Module):
         The input carries observed-indicator channels after the values (missing values zero-filled).
     channel_independent : bool
     n_covariates : int
+    n_quantiles : int
+        Values forecast per step and channel: 1 (a point forecast) or the number of quantile levels, along a
+        last axis of the output.
     """
 
     def __init__(self, backbone: nn.Module, n_channels: int, horizon: int, instance_norm: bool = True,
-                 indicators: bool = False, channel_independent: bool = False, n_covariates: int = 0):
+                 indicators: bool = False, channel_independent: bool = False, n_covariates: int = 0,
+                 n_quantiles: int = 1):
         super().__init__()
         self.backbone, self.n_channels, self.horizon = backbone, n_channels, horizon
         self.instance_norm, self.indicators = instance_norm, indicators
-        self.channel_independent, self.n_covariates = channel_independent, n_covariates
-        self.head = nn.Linear(backbone.d_model, horizon * (1 if channel_independent else n_channels))
+        self.channel_independent, self.n_covariates, self.n_quantiles = channel_independent, n_covariates, n_quantiles
+        self.head = nn.Linear(backbone.d_model, horizon * (1 if channel_independent else n_channels) * n_quantiles)
 
     def forward(self, x, dt=None, mask=None):
-        """x : (B, L, C [+ C] [+ n_covariates]), dt : (B, L), mask : (B, L) -> forecast (B, horizon, n_channels)."""
-        C = self.n_channels
+        """x : (B, L, C [+ C] [+ n_covariates]), dt : (B, L), mask : (B, L) -> forecast (B, horizon, n_channels),
+        or (B, horizon, n_channels, n_quantiles) with quantiles."""
+        C, Q = self.n_channels, self.n_quantiles
         covariates = x[..., x.shape[-1] - self.n_covariates :] if self.n_covariates else None
         values = x[..., :C]
         observed = x[..., C : 2 * C] if self.indicators else torch.ones_like(values)
@@ -164,12 +169,12 @@ class DirectForecastNet(nn.Module):
             dt = None if dt is None else dt.repeat_interleave(C, dim=0)
             mask = None if mask is None else mask.repeat_interleave(C, dim=0)
             z = last_valid(self.backbone(x, dt=dt, mask=mask), mask)
-            out = self.head(z).view(n, C, self.horizon).transpose(1, 2)
+            out = self.head(z).view(n, C, self.horizon, Q).transpose(1, 2)
         else:
             if covariates is not None:
                 parts.append(covariates)
             z = last_valid(self.backbone(torch.cat(parts, dim=-1), dt=dt, mask=mask), mask)
-            out = self.head(z).view(-1, self.horizon, C)
+            out = self.head(z).view(-1, self.horizon, C, Q)
         if self.instance_norm:
-            out = out * std + mean
-        return out
+            out = out * std.unsqueeze(-1) + mean.unsqueeze(-1)
+        return out if Q > 1 else out.squeeze(-1)

@@ -9,7 +9,7 @@ from torch.nn import functional as F
 from tsrnn.nn.blocks import is_ssm_parameter
 from tsrnn.training.schedule import OptimizerSettings
 
-LOSSES = ("mse", "cross_entropy")
+LOSSES = ("mse", "cross_entropy", "quantile")
 
 
 def nan_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -17,6 +17,25 @@ def nan_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     observed = ~torch.isnan(target)
     diff = torch.where(observed, pred - torch.nan_to_num(target), torch.zeros_like(pred))
     return (diff**2).sum() / observed.sum().clamp(min=1)
+
+
+def nan_pinball(pred: torch.Tensor, target: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
+    """Mean pinball (quantile) loss over the target entries that are not NaN and over the quantiles.
+
+    Parameters
+    ----------
+    pred : Tensor, shape (..., Q)
+        Predicted quantiles of every target entry.
+    target : Tensor, shape (...)
+        NaN marks a missing target (no loss).
+    quantiles : Tensor, shape (Q,)
+        Levels in (0, 1): the loss of level ``q`` is ``max(q (y - p), (q - 1) (y - p))``.
+    """
+    observed = ~torch.isnan(target)
+    diff = torch.nan_to_num(target).unsqueeze(-1) - pred
+    loss = torch.maximum(quantiles * diff, (quantiles - 1.0) * diff)
+    loss = torch.where(observed.unsqueeze(-1), loss, torch.zeros_like(loss))
+    return loss.sum() / (observed.sum().clamp(min=1) * quantiles.numel())
 
 
 class SequenceLightningModule(L.LightningModule):
@@ -27,7 +46,9 @@ class SequenceLightningModule(L.LightningModule):
     Parameters
     ----------
     net : torch.nn.Module
-    loss : {"mse", "cross_entropy"}
+    loss : {"mse", "cross_entropy", "quantile"}
+        ``"quantile"``: the network predicts the ``quantiles`` of every target entry along a last axis, trained
+        with the pinball loss (:func:`nan_pinball`).
     optim : OptimizerSettings, optional
         AdamW's learning rates, weight decay and schedule (default: ``OptimizerSettings()``).
     optimizer_state : dict, optional
@@ -36,19 +57,24 @@ class SequenceLightningModule(L.LightningModule):
     class_weight : array-like (n_classes,), optional
         Weight of each class in the cross-entropy: a batch's loss is the weighted mean over its samples (as
         ``torch.nn.functional.cross_entropy(weight=...)``, and sklearn's ``class_weight``).
+    quantiles : array-like (Q,), optional
+        Levels of the ``"quantile"`` loss (required by it).
     """
 
     def __init__(self, net: torch.nn.Module, loss: str = "mse", optim: OptimizerSettings | None = None,
-                 optimizer_state: dict | None = None, class_weight=None):
+                 optimizer_state: dict | None = None, class_weight=None, quantiles=None):
         super().__init__()
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         if class_weight is not None and loss != "cross_entropy":
             raise ValueError(f"class_weight weighs the classes of the cross-entropy, not the {loss!r} loss")
+        if (quantiles is None) != (loss != "quantile"):
+            raise ValueError("quantiles are the levels of the 'quantile' loss: give them with it, and only with it")
         self.net, self.loss_name = net, loss
         self.optim = OptimizerSettings() if optim is None else optim
         self.optimizer_state = optimizer_state
         self.class_weight = None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
+        self.quantiles = None if quantiles is None else torch.as_tensor(quantiles, dtype=torch.float32)
 
     def forward(self, batch: dict) -> torch.Tensor:
         """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras); a net
@@ -65,6 +91,8 @@ class SequenceLightningModule(L.LightningModule):
         if self.loss_name == "cross_entropy":
             weight = None if self.class_weight is None else self.class_weight.to(out.device)
             return F.cross_entropy(out, batch["y"], weight=weight)
+        if self.loss_name == "quantile":
+            return nan_pinball(out, batch["y"], self.quantiles.to(out.device))
         if isinstance(out, tuple):  # training: extra predictions with their targets join the loss
             out, extra, extra_target = out
             return nan_mse(torch.cat([extra, out], dim=1), torch.cat([extra_target, batch["y"]], dim=1))

@@ -180,11 +180,12 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
                 early_stopping: bool, patience: int, validation_fraction: float, device: str, precision,
                 verbose: int, trainer_kwargs: dict | None, rng: np.random.Generator,
                 val_arrays: dict | None = None, optimizer_state: dict | None = None,
-                return_optimizer_state: bool = False, class_weight=None):
+                return_optimizer_state: bool = False, loss_options: dict | None = None):
     """Train ``net`` on ``arrays`` (dict of equal-length arrays with ``x`` and ``y``) through Lightning, with the
     optimizer and learning-rate schedule of ``optim``.
 
-    ``class_weight`` (n_classes,) weighs the classes of the cross-entropy (training and validation loss).
+    ``loss_options`` (``class_weight``, ``quantiles``) go to :class:`SequenceLightningModule` with ``loss``; they
+    shape the training and the validation loss.
     Returns the per-epoch history, and with ``return_optimizer_state`` also the optimizer's final ``state_dict``
     (on the CPU), from which a later call can resume with ``optimizer_state``. Training batches are reshuffled
     every epoch and an incomplete last batch is dropped when there is a full one. With ``early_stopping`` the
@@ -215,7 +216,7 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
         best = _BestWeights()
         callbacks += [EarlyStopping(monitor="val_loss", patience=patience, mode="min"), best]
     module = SequenceLightningModule(net, loss=loss, optim=optim, optimizer_state=optimizer_state,
-                                     class_weight=class_weight)
+                                     **(loss_options or {}))
     with quiet(verbose):
         trainer = make_trainer(max_epochs, device, precision, verbose, callbacks, trainer_kwargs)
         # An incomplete last batch (possibly a single sample) gets a full Adam step from a noisy gradient; drop it

@@ -45,7 +45,8 @@ class TsrnnForecaster(BaseForecaster):
     The wrapped estimator's ``horizon`` is set to the largest step of ``fh`` at fit; forecasts start right
     after the last data seen (in ``fit`` or ``update``). The adapter keeps that series itself, so it works the
     same whatever sktime's ``remember_data`` config (whose default sktime 1.3 turns off); ``update`` appends to
-    it and, with ``update_params=True``, refits on all of it.
+    it and, with ``update_params=True``, refits on all of it. A forecaster with ``quantiles`` also gives
+    ``predict_quantiles`` and ``predict_interval`` at the levels it was fitted for.
 
     Parameters
     ----------
@@ -80,6 +81,9 @@ class TsrnnForecaster(BaseForecaster):
         self.estimator = estimator
         super().__init__()
         _set_randomness_tag(self)
+        # quantile forecasts (predict_quantiles, predict_interval) when the wrapped forecaster is set to make them
+        if estimator is not None and estimator.get_params().get("quantiles") is not None:
+            self.set_tags(**{"capability:pred_int": True})
 
     def _fit(self, y, X=None, fh=None):
         from tsrnn import S5Forecaster
@@ -93,17 +97,36 @@ class TsrnnForecaster(BaseForecaster):
         self.y_seen_ = y
         return self
 
-    def _predict(self, fh, X=None):
+    def _context(self, fh):
+        """The series to forecast from, its times (or None) and the forecast steps (1-based) of ``fh``."""
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int)
         context = self.y_seen_.to_numpy(dtype=np.float64)
         if self.estimator_.horizon < steps.max():
             raise ValueError(f"fh reaches {steps.max()} steps, beyond the fitted horizon {self.estimator_.horizon}")
         # Families that align by position (CycleNet's phase) get row numbers on the training axis as times.
         times = np.arange(len(context), dtype=np.float64) if getattr(self.estimator_, "_reads_positions", False) else None
+        return context, times, steps
+
+    def _predict(self, fh, X=None):
+        context, times, steps = self._context(fh)
         pred = self.estimator_.predict(context, times=times)
         pred = pred.reshape(pred.shape[0], -1)[steps - 1]
         index = fh.to_absolute_index(self.cutoff)
         return pd.DataFrame(pred, index=index, columns=self.y_seen_.columns)
+
+    def _predict_quantiles(self, fh, X=None, alpha=None):
+        """Quantile forecasts at the levels ``alpha``, which must be among the wrapped forecaster's ``quantiles_``
+        (sktime's ``predict_interval`` asks for ``0.5 -+ coverage / 2``)."""
+        levels = self.estimator_.quantiles_
+        missing = [a for a in alpha if not np.isclose(levels, a, rtol=0, atol=1e-9).any()]
+        if missing:
+            raise ValueError(f"alpha {missing} are not among the levels the forecaster was fitted for, "
+                             f"{levels.tolist()}: include them in its quantiles")
+        context, times, steps = self._context(fh)
+        pred = self.estimator_.predict_quantiles(context, times=times)  # (horizon, C, Q)
+        pred = pred[steps - 1][:, :, [int(np.argmin(np.abs(levels - a))) for a in alpha]]
+        return pd.DataFrame(pred.reshape(len(steps), -1), index=fh.to_absolute_index(self.cutoff),
+                            columns=self._get_columns(method="predict_quantiles", alpha=alpha))
 
     def _update(self, y, X=None, update_params=True):
         seen = self.y_seen_
@@ -114,8 +137,13 @@ class TsrnnForecaster(BaseForecaster):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """A tiny configuration of every registered tsrnn forecaster (short lookback for short test series)."""
-        return _registry_test_params("forecasting", lookback=4)
+        """A tiny configuration of every registered tsrnn forecaster (short lookback for short test series), and
+        a quantile forecaster with the levels sktime's interval and quantile tests ask for."""
+        from tsrnn import S5Forecaster
+
+        levels = (0.05, 0.1, 0.125, 0.25, 0.375, 0.45, 0.475, 0.525, 0.55, 0.625, 0.75, 0.875, 0.9, 0.95)
+        quantile = S5Forecaster(**{**S5Forecaster._test_params(), "lookback": 4, "quantiles": levels})
+        return _registry_test_params("forecasting", lookback=4) + [{"estimator": quantile}]
 
 
 class _PanelAdapterMixin:
