@@ -56,6 +56,7 @@ def estimator_doc(title, summary, family_doc, task, example, training_defaults=N
     """Numpydoc docstring of a concrete estimator; ``task`` is "classifier", "regressor" or "forecaster";
     ``training_defaults`` (name -> value) are the family's own defaults of training parameters; ``task_doc``
     replaces the task parameters' documentation."""
+    direct_forecaster = task == "forecaster" and task_doc is None  # the direct head's parameters, quantiles included
     if task_doc is None:
         task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
     if task == "classifier":
@@ -63,7 +64,7 @@ def estimator_doc(title, summary, family_doc, task, example, training_defaults=N
     training = with_defaults(TRAINING_PARAMS_DOC, training_defaults or {})
     attrs = {"classifier": "classes_ : ndarray\n    Class labels.\n",
              "forecaster": "scaler_ : ChannelScaler\n    Per-channel statistics of the training series.\n"}.get(task, "")
-    if task_doc is FORECAST_DOC:
+    if direct_forecaster:
         attrs += "quantiles_ : ndarray or None\n    The levels forecast (those of ``quantiles`` and 0.5), sorted.\n"
     return _TEMPLATE.format(title=title, summary=summary, family=family_doc, task=task_doc,
                             training=training, attrs=attrs, example=example)
