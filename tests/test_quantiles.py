@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import tsrnn
-from tsrnn import CfCForecaster, CycleNetForecaster, S5Forecaster
+from tsrnn import CfCForecaster, ChimeraForecaster, CycleNetForecaster, S5Forecaster, WARPForecaster
+from tsrnn.nn.cyclenet import CycleNet
 from tsrnn.nn.heads import DirectForecastNet
 from tsrnn.training.module import nan_pinball
 
@@ -57,6 +58,29 @@ def test_direct_head_quantile_layout(channel_independent):
         torch.testing.assert_close(out_quant[..., k], out_point)
 
 
+@pytest.mark.parametrize("backbone", ["linear", "mlp"])
+def test_cyclenet_quantile_layout(backbone):
+    """CycleNet's backbone rows ordered (horizon, level): copying the point backbone's rows to every level gives
+    the point forecast (residual plus cycle) at every level."""
+    torch.manual_seed(0)
+    kw = dict(n_channels=2, lookback=12, horizon=5, cycle_length=7, backbone=backbone, d_model=8)
+    point, quant = CycleNet(**kw), CycleNet(**kw, n_quantiles=3)
+    with torch.no_grad():
+        point.cycle.normal_()
+        quant.cycle.copy_(point.cycle)
+        last_p, last_q = (point.backbone, quant.backbone) if backbone == "linear" else (point.backbone[2],
+                                                                                          quant.backbone[2])
+        if backbone == "mlp":
+            quant.backbone[0].load_state_dict(point.backbone[0].state_dict())
+        last_q.weight.copy_(last_p.weight.repeat_interleave(3, dim=0))
+        last_q.bias.copy_(last_p.bias.repeat_interleave(3, dim=0))
+    x, phase = torch.randn(4, 12, 2), torch.tensor([0, 3, 5, 11])
+    out_point, out_quant = point(x, phase=phase), quant(x, phase=phase)
+    assert out_point.shape == (4, 5, 2) and out_quant.shape == (4, 5, 2, 3)
+    for k in range(3):
+        torch.testing.assert_close(out_quant[..., k], out_point)
+
+
 @pytest.fixture(scope="module")
 def noisy_sine():
     rng = np.random.default_rng(0)
@@ -82,18 +106,22 @@ def test_quantile_forecaster_covers_the_noise(noisy_sine):
 
 
 @pytest.mark.parametrize("cls, params", [(S5Forecaster, S5_TINY),
-                                         (CfCForecaster, dict(lookback=32, horizon=6, units=8, random_state=0))])
+                                         (CfCForecaster, dict(lookback=32, horizon=6, units=8, random_state=0)),
+                                         (CycleNetForecaster, dict(lookback=32, horizon=6, cycle_length=50,
+                                                                   random_state=0))])
 def test_quantile_forecaster_layouts_and_save_load(cls, params, noisy_sine, tmp_path):
     f = cls(**params, quantiles=(0.1, 0.9), max_epochs=1).fit(noisy_sine[:600])
     ctx, _ = _test_windows(noisy_sine, 600, 32, 6)
-    q = f.predict_quantiles(ctx)
-    assert q.shape == (len(ctx), 6, 1, 3) and f.predict(ctx).shape == (len(ctx), 6, 1)
+    # CycleNet places a context on its cycle by its times (row numbers of the training series)
+    times = {"times": 600.0 + 3 * np.arange(len(ctx))[:, None] + np.arange(-32, 0)} if cls is CycleNetForecaster else {}
+    q = f.predict_quantiles(ctx, **times)
+    assert q.shape == (len(ctx), 6, 1, 3) and f.predict(ctx, **times).shape == (len(ctx), 6, 1)
     assert f.predict_quantiles().shape == (6, 3) and f.predict().shape == (6,)  # a 1-D series: no channel axis
     two = cls(**params, quantiles=(0.1, 0.9), max_epochs=1).fit(np.stack([noisy_sine[:600], -noisy_sine[:600]], 1))
     assert two.predict_quantiles().shape == (6, 2, 3)
     f.save(tmp_path / "m")
     back = tsrnn.load(tmp_path / "m")
-    np.testing.assert_allclose(back.predict_quantiles(ctx), q)
+    np.testing.assert_allclose(back.predict_quantiles(ctx, **times), q)
     np.testing.assert_array_equal(back.quantiles_, f.quantiles_)
 
 
@@ -109,5 +137,19 @@ def test_quantiles_partial_fit_and_errors(noisy_sine):
     for bad in ([], [0.0], [0.5, 1.0], ["0.1"], 0.9, [True]):
         with pytest.raises(ValueError, match="quantiles must be None or a non-empty sequence of levels in"):
             S5Forecaster(**S5_TINY, quantiles=bad).fit(noisy_sine[:600])
-    with pytest.raises(TypeError, match="unexpected parameter"):
-        CycleNetForecaster(quantiles=(0.1, 0.9))  # the families with their own network forecast points
+    for cls in (ChimeraForecaster, WARPForecaster):  # the families that forecast points only
+        with pytest.raises(TypeError, match="unexpected parameter"):
+            cls(quantiles=(0.1, 0.9))
+
+
+def test_cyclenet_quantiles_with_times(noisy_sine):
+    """CycleNet's irregular contexts go onto its grid for quantiles as for points."""
+    t = np.arange(len(noisy_sine), dtype=np.float64)
+    f = CycleNetForecaster(lookback=32, horizon=6, cycle_length=50, quantiles=(0.1, 0.9), max_epochs=2,
+                           random_state=0).fit(noisy_sine[:800], times=t[:800])
+    keep = np.ones(100, bool)
+    keep[[10, 40, 41]] = False  # rows missing from the context: NaN on the grid
+    grid = np.where(keep, noisy_sine[900:1000], np.nan)
+    q = f.predict_quantiles(noisy_sine[900:1000][keep], times=t[900:1000][keep])
+    np.testing.assert_allclose(q, f.predict_quantiles(grid, times=t[900:1000]))
+    np.testing.assert_allclose(f.predict(grid, times=t[900:1000]), q[:, 1])

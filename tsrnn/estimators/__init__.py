@@ -1,6 +1,13 @@
 """scikit-learn-compatible estimators: task bases and one class per family and task."""
 
-from tsrnn.estimators.base import BaseSequenceEstimator, DirectForecaster, SequenceClassifier, SequenceForecaster, SequenceRegressor
+from tsrnn.estimators.base import (
+    BaseSequenceEstimator,
+    DirectForecaster,
+    QuantileForecaster,
+    SequenceClassifier,
+    SequenceForecaster,
+    SequenceRegressor,
+)
 from tsrnn.estimators.baselines import SeasonalNaiveForecaster
 from tsrnn.estimators.cfc import CfCClassifier, CfCForecaster, CfCRegressor
 from tsrnn.estimators.chimera import ChimeraClassifier, ChimeraForecaster
@@ -27,6 +34,7 @@ __all__ = [
     "CfCRegressor",
     "CycleNetForecaster",
     "DirectForecaster",
+    "QuantileForecaster",
     "LEMClassifier",
     "LEMForecaster",
     "LEMRegressor",

@@ -18,6 +18,8 @@ FORECAST_DOC = (
     "windows.\ninstance_norm : bool, default=True\n    Standardize every input window per channel and undo it on the "
     "forecast.\nchannel_independent : bool, default=True\n    Encode every channel as its own univariate series with "
     "shared weights (as in PatchTST / CycleNet); False mixes channels in the input layer.\n"
+)
+QUANTILES_DOC = (
     "quantiles : sequence of float or None, default=None\n    Levels in (0, 1) to forecast, e.g. ``(0.1, 0.9)``, "
     "trained with the pinball loss; the median 0.5\n    is always added (``quantiles_``). ``predict`` then returns "
     "the median and ``predict_quantiles`` all\n    levels. None: a point forecast trained with the MSE.\n"
@@ -56,15 +58,14 @@ def estimator_doc(title, summary, family_doc, task, example, training_defaults=N
     """Numpydoc docstring of a concrete estimator; ``task`` is "classifier", "regressor" or "forecaster";
     ``training_defaults`` (name -> value) are the family's own defaults of training parameters; ``task_doc``
     replaces the task parameters' documentation."""
-    direct_forecaster = task == "forecaster" and task_doc is None  # the direct head's parameters, quantiles included
     if task_doc is None:
-        task_doc = FORECAST_DOC if task == "forecaster" else POOLING_DOC
+        task_doc = FORECAST_DOC + QUANTILES_DOC if task == "forecaster" else POOLING_DOC
     if task == "classifier":
         task_doc += CLASS_WEIGHT_DOC
     training = with_defaults(TRAINING_PARAMS_DOC, training_defaults or {})
     attrs = {"classifier": "classes_ : ndarray\n    Class labels.\n",
              "forecaster": "scaler_ : ChannelScaler\n    Per-channel statistics of the training series.\n"}.get(task, "")
-    if direct_forecaster:
+    if QUANTILES_DOC in task_doc:
         attrs += "quantiles_ : ndarray or None\n    The levels forecast (those of ``quantiles`` and 0.5), sorted.\n"
     return _TEMPLATE.format(title=title, summary=summary, family=family_doc, task=task_doc,
                             training=training, attrs=attrs, example=example)

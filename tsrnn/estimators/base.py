@@ -906,10 +906,9 @@ class SequenceForecaster(BaseSequenceEstimator):
         self.univariate_ = state["univariate_"]
 
 
-class DirectForecaster(SequenceForecaster):
-    """Base for the forecasters of :class:`~tsrnn.nn.heads.DirectForecastNet`: the family's backbone encodes the
-    lookback window and a linear head maps its last features to all ``horizon`` steps at once, as point forecasts
-    or, with ``quantiles``, as quantile forecasts trained with the pinball loss."""
+class QuantileForecaster(SequenceForecaster):
+    """Base for forecasters that forecast points or, with ``quantiles``, quantiles trained with the pinball loss:
+    their network (``_build_net``) gives ``_n_quantiles()`` values per step and channel along a last axis."""
 
     _task_params = {**SequenceForecaster._task_params, "quantiles": None}
 
@@ -935,17 +934,9 @@ class DirectForecaster(SequenceForecaster):
             return super()._training_loss()
         return "quantile", {"quantiles": self.quantiles_}
 
-    def _build_net(self):
-        from tsrnn.nn.heads import DirectForecastNet
-
-        n_values = 1 if self.channel_independent else self.n_features_in_
-        n_time = 2 * len(self._time_periods() or ())
-        backbone = self._build_backbone(n_values * (2 if self.missing_indicators_ else 1) + n_time)
-        return DirectForecastNet(backbone, self.n_features_in_, self.horizon, instance_norm=self.instance_norm,
-                                 indicators=self.missing_indicators_, channel_independent=self.channel_independent,
-                                 n_covariates=n_time, n_quantiles=1 if self.quantiles_ is None else len(self.quantiles_))
-
-    _build_for_load = _build_net
+    def _n_quantiles(self) -> int:
+        """Values the network forecasts per step and channel: 1 (a point) or one per level of ``quantiles_``."""
+        return 1 if self.quantiles_ is None else len(self.quantiles_)
 
     def predict(self, X=None, times=None):
         """Forecast ``horizon`` steps, as :meth:`SequenceForecaster.predict`: the point forecast, or the median
@@ -983,3 +974,20 @@ class DirectForecaster(SequenceForecaster):
     def _restore_fitted_state(self, state):
         super()._restore_fitted_state(state)
         self.quantiles_ = None if state.get("quantiles_") is None else np.asarray(state["quantiles_"])
+
+
+class DirectForecaster(QuantileForecaster):
+    """Base for the forecasters of :class:`~tsrnn.nn.heads.DirectForecastNet`: the family's backbone encodes the
+    lookback window and a linear head maps its last features to all ``horizon`` steps at once."""
+
+    def _build_net(self):
+        from tsrnn.nn.heads import DirectForecastNet
+
+        n_values = 1 if self.channel_independent else self.n_features_in_
+        n_time = 2 * len(self._time_periods() or ())
+        backbone = self._build_backbone(n_values * (2 if self.missing_indicators_ else 1) + n_time)
+        return DirectForecastNet(backbone, self.n_features_in_, self.horizon, instance_norm=self.instance_norm,
+                                 indicators=self.missing_indicators_, channel_independent=self.channel_independent,
+                                 n_covariates=n_time, n_quantiles=self._n_quantiles())
+
+    _build_for_load = _build_net

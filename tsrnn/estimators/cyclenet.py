@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 
 from tsrnn.data.irregular import place_on_grid
-from tsrnn.estimators._docs import estimator_doc
-from tsrnn.estimators.base import SequenceForecaster, _check_param, check_series_list, estimator
+from tsrnn.estimators._docs import QUANTILES_DOC, estimator_doc
+from tsrnn.estimators.base import QuantileForecaster, _check_param, check_series_list, estimator
 
 TASKS = ("forecasting",)
 
@@ -36,14 +36,14 @@ stride : int, default=1
     Step between training windows.
 instance_norm : bool, default=True
     Standardize every input window per channel (unbiased variance) and undo it on the forecast.
-"""
+""" + QUANTILES_DOC
 
 
 class CycleNetFamily:
-    """Hyperparameters and network of CycleNet (mixin for :class:`SequenceForecaster`)."""
+    """Hyperparameters and network of CycleNet (mixin for :class:`QuantileForecaster`)."""
 
     _family_params = {"cycle_length": None, "backbone": "linear", "d_model": 512}
-    _task_params = {k: v for k, v in SequenceForecaster._task_params.items() if k != "channel_independent"}
+    _task_params = {k: v for k, v in QuantileForecaster._task_params.items() if k != "channel_independent"}
     _training_defaults = TRAINING_DEFAULTS
     #: The LTSF protocol passes row numbers as ``times`` (the phase needs them).
     _reads_positions = True
@@ -102,12 +102,12 @@ class CycleNetFamily:
             y, times = (series, [t for _, t in grids]) if isinstance(y, list) else (series[0], grids[0][1])
         return super()._fit(y, times, partial)
 
-    def predict(self, X=None, times=None):
-        """Forecast after the training data, or after the context ``X`` with its ``times`` (see
-        :meth:`SequenceForecaster.predict`); irregular contexts are put on the training grid first."""
+    def _forecast(self, X, times):
+        """Forecasts after the training data, or after the context ``X`` with its ``times``; irregular contexts are
+        put on the training grid first."""
         if X is not None and times is not None:
             X, times = self._grid_contexts(X, times)
-        return super().predict(X, times)
+        return super()._forecast(X, times)
 
     def _grid_contexts(self, X, times):
         """Contexts on the regular grid of the training times: their last ``lookback`` grid rows."""
@@ -145,7 +145,8 @@ class CycleNetFamily:
         from tsrnn.nn.cyclenet import CycleNet
 
         return CycleNet(self.n_features_in_, self.lookback, self.horizon, self.cycle_length_, backbone=self.backbone,
-                        d_model=self.d_model, instance_norm=self.instance_norm, indicators=self.missing_indicators_)
+                        d_model=self.d_model, instance_norm=self.instance_norm, indicators=self.missing_indicators_,
+                        n_quantiles=self._n_quantiles())
 
     _build_for_load = _build_net
 
@@ -171,7 +172,7 @@ class CycleNetFamily:
 
 
 @estimator("tsrnn.CycleNetForecaster")
-class CycleNetForecaster(CycleNetFamily, SequenceForecaster):
+class CycleNetForecaster(CycleNetFamily, QuantileForecaster):
     __doc__ = estimator_doc(
         "CycleNet forecaster: residual cycle forecasting (Lin et al., NeurIPS 2024).",
         "Removes a learnable per-channel cycle of period ``cycle_length`` (aligned by each step's phase) from "

@@ -43,20 +43,26 @@ class CycleNet(nn.Module):
     indicators : bool
         The input carries ``C`` observed-indicator channels after the values (missing values zero-filled);
         missing steps get a zero residual, i.e. they are read as lying on the cycle.
+    n_quantiles : int
+        Values forecast per step and channel: 1 (a point forecast) or the number of quantile levels, along a
+        last axis of the output; the backbone's outputs are the residual's quantiles, and the cycle is added to
+        each.
     """
 
     def __init__(self, n_channels: int, lookback: int, horizon: int, cycle_length: int, backbone: str = "linear",
-                 d_model: int = 512, instance_norm: bool = True, indicators: bool = False):
+                 d_model: int = 512, instance_norm: bool = True, indicators: bool = False, n_quantiles: int = 1):
         super().__init__()
         if backbone not in BACKBONES:
             raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
         self.n_channels, self.lookback, self.horizon = n_channels, lookback, horizon
         self.cycle_length, self.instance_norm, self.indicators = cycle_length, instance_norm, indicators
+        self.n_quantiles = n_quantiles
         self.cycle = nn.Parameter(torch.zeros(cycle_length, n_channels)) if cycle_length else None
+        out = horizon * n_quantiles
         if backbone == "linear":
-            self.backbone = nn.Linear(lookback, horizon)
+            self.backbone = nn.Linear(lookback, out)
         else:
-            self.backbone = nn.Sequential(nn.Linear(lookback, d_model), nn.ReLU(), nn.Linear(d_model, horizon))
+            self.backbone = nn.Sequential(nn.Linear(lookback, d_model), nn.ReLU(), nn.Linear(d_model, out))
 
     def cycle_at(self, phase: torch.Tensor) -> torch.Tensor:
         """The cycle at the given phases (taken modulo ``cycle_length``).
@@ -86,9 +92,9 @@ class CycleNet(nn.Module):
 
         Returns
         -------
-        Tensor, shape (B, H, C)
+        Tensor, shape (B, H, C), or (B, H, C, n_quantiles) with quantiles
         """
-        C = self.n_channels
+        C, Q = self.n_channels, self.n_quantiles
         values = x[..., :C]
         observed = x[..., C : 2 * C] if self.indicators else torch.ones_like(values)
         if self.instance_norm:
@@ -99,12 +105,13 @@ class CycleNet(nn.Module):
             if phase.dim() == 1:
                 phase = phase[:, None] + torch.arange(self.lookback, device=phase.device)
             values = (values - self.cycle_at(phase)) * observed
-        out = self.backbone(values.transpose(1, 2)).transpose(1, 2)
+        out = self.backbone(values.transpose(1, 2)).view(-1, C, self.horizon, Q).transpose(1, 2)  # (B, H, C, Q)
         if self.cycle is not None:
-            out = out + self.cycle_at(phase[:, -1:] + torch.arange(1, self.horizon + 1, device=phase.device))
+            cycle = self.cycle_at(phase[:, -1:] + torch.arange(1, self.horizon + 1, device=phase.device))
+            out = out + cycle.unsqueeze(-1)
         if self.instance_norm:
-            out = out * std + mean
-        return out
+            out = out * std.unsqueeze(-1) + mean.unsqueeze(-1)
+        return out if Q > 1 else out.squeeze(-1)
 
 
 def autocorrelation_period(series, max_lag: int | None = None) -> int:
