@@ -186,12 +186,13 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
 
     ``loss_options`` (``class_weight``, ``quantiles``) go to :class:`SequenceLightningModule` with ``loss``; they
     shape the training and the validation loss.
+
     Returns the per-epoch history, and with ``return_optimizer_state`` also the optimizer's final ``state_dict``
     (on the CPU), from which a later call can resume with ``optimizer_state``. Training batches are reshuffled
-    every epoch and an incomplete last batch is dropped when there is a full one. With ``early_stopping`` the
-    samples of ``val_arrays`` (when given), else a random ``validation_fraction`` of ``arrays``, are held out and
-    training stops after ``patience`` epochs without improvement of ``val_loss``; the best weights are restored.
-    Validation never drops samples.
+    every epoch and an incomplete last batch is dropped when there is a full one (in every process under a
+    distributed strategy). With ``early_stopping`` the samples of ``val_arrays`` (when given), else a random
+    ``validation_fraction`` of ``arrays``, are held out and training stops after ``patience`` epochs without
+    improvement of ``val_loss``; the best weights are restored. Validation never drops samples.
     Training stops at the first epoch with a non-finite ``train_loss``; unless early stopping kept an earlier
     epoch's weights, that raises a ``FloatingPointError``.
     """
