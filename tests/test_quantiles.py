@@ -1,4 +1,5 @@
-"""Quantile forecasts: the pinball loss, the direct head's quantile layout, and the forecasters' quantiles."""
+"""Quantile forecasts: the pinball loss, the quantile layout of the direct head and of CycleNet, and the forecasters'
+quantiles."""
 
 import numpy as np
 import pytest
@@ -68,10 +69,10 @@ def test_cyclenet_quantile_layout(backbone):
     with torch.no_grad():
         point.cycle.normal_()
         quant.cycle.copy_(point.cycle)
+        if backbone == "mlp":  # the hidden layer shared, the output layer copied per level below
+            quant.backbone[0].load_state_dict(point.backbone[0].state_dict())
         last_p, last_q = (point.backbone, quant.backbone) if backbone == "linear" else (point.backbone[2],
                                                                                           quant.backbone[2])
-        if backbone == "mlp":
-            quant.backbone[0].load_state_dict(point.backbone[0].state_dict())
         last_q.weight.copy_(last_p.weight.repeat_interleave(3, dim=0))
         last_q.bias.copy_(last_p.bias.repeat_interleave(3, dim=0))
     x, phase = torch.randn(4, 12, 2), torch.tensor([0, 3, 5, 11])
