@@ -20,6 +20,7 @@ and the median's MSE / MAE.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 
 import numpy as np
@@ -47,9 +48,14 @@ def scores(quantiles: np.ndarray, Y: np.ndarray) -> dict:
             "pinball": float(pinball), "mse": float(np.mean((median - Y) ** 2)), "mae": float(np.mean(np.abs(median - Y)))}
 
 
+@functools.cache
+def _windows(split):
+    return ltsf_windows(split, 96, 96)
+
+
 def _predict(model, split):
     """Forecasts of every window of an ETTh1 split, with the windows' row numbers as times for CycleNet's phase."""
-    X, Y, rows = ltsf_windows(split, 96, 96)
+    X, Y, rows = _windows(split)
     times = (rows[:, None] + np.arange(96)).astype(np.float64) if isinstance(model, CycleNetForecaster) else None
     if model.quantiles is None:
         return model.predict(X, times=times), Y

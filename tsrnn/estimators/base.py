@@ -866,10 +866,8 @@ class SequenceForecaster(BaseSequenceEstimator):
             inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
             inputs.update(self._window_extras(start, chunk_times))
             parts.append(self._forward(inputs))
-        out = np.concatenate(parts)
-        if out.ndim == 3:
-            return self.scaler_.inverse_transform(out), single
-        return np.moveaxis(self.scaler_.inverse_transform(np.moveaxis(out, 3, 1)), 1, 3), single  # (n, H, C, Q)
+        # (n, H, C) or (n, H, C, Q): the scaler reads channels on the last axis
+        return np.moveaxis(self.scaler_.inverse_transform(np.moveaxis(np.concatenate(parts), 2, -1)), -1, 2), single
 
     def _as_given(self, out, single):
         """Forecasts ``(n, horizon, C, ...)`` in the layout of the input: one context's without the first axis,
@@ -922,12 +920,11 @@ class QuantileForecaster(SequenceForecaster):
             raise ValueError(f"quantiles must be None or a non-empty sequence of levels in (0, 1), "
                              f"got {self.quantiles!r}")
 
-    def _fit(self, y, times, partial):
-        if not (partial and self._resumable()):  # later partial_fit calls keep the network's levels
-            self._validate_task_params()
-            self.quantiles_ = None if self.quantiles is None else np.unique(np.append(np.asarray(self.quantiles,
-                                                                                                 dtype=np.float64), 0.5))
-        return super()._fit(y, times, partial)
+    def _prepare_fit(self, train_values, times_list):
+        """The levels of the network, fixed at the first fit (later partial_fit calls keep them)."""
+        super()._prepare_fit(train_values, times_list)
+        self.quantiles_ = None if self.quantiles is None else np.unique(np.append(np.asarray(self.quantiles,
+                                                                                             dtype=np.float64), 0.5))
 
     def _training_loss(self):
         if self.quantiles_ is None:

@@ -59,6 +59,7 @@ class CycleNetFamily:
         _check_param("d_model", self.d_model, int, 1)
 
     def _prepare_fit(self, train_values, times_list):
+        super()._prepare_fit(train_values, times_list)
         self.time_origin_ = 0.0 if times_list[0] is None else float(times_list[0][0])
         if self.cycle_length is not None:
             self.cycle_length_ = int(self.cycle_length)
