@@ -175,3 +175,33 @@ def test_without_a_working_compiler_auto_falls_back_to_torch(monkeypatch, tmp_pa
             linear_scan(a, b, backend="cpu")
     finally:
         cpu.load.cache_clear()
+
+
+@pytest.mark.parametrize("L", [1, 2, 7, 64, 300], ids=lambda L: f"L{L}")
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("reverse", [False, True], ids=["fwd", "rev"])
+def test_traced_schedule_equals_reference(monkeypatch, L, complex_, reverse):
+    """While torch.compile / torch.export trace it, the torch path takes the doubling schedule."""
+    monkeypatch.setattr(torch.compiler, "is_compiling", lambda: True)
+    a, b, h0 = _inputs(2, L, (3,), complex_)
+    w, w_last = torch.randn_like(b), torch.randn_like(b[:, 0])
+    for start in (None, h0):
+        traced = _run(lambda *x, reverse: linear_scan(*x, reverse=reverse), a, b, start, reverse, w, w_last)
+        ref = _run(linear_scan_ref, a, b, start, reverse, w, w_last)
+        for x, y in zip(traced, ref, strict=True):
+            if x is not None:
+                assert (x - y).abs().max().item() <= 1e-9
+
+
+def test_export_takes_any_batch_size():
+    """torch.export traces linear_scan (not the compiled kernel) without fixing the batch size."""
+
+    class Scan(torch.nn.Module):
+        def forward(self, a, b):
+            return linear_scan(a, b)[0]
+
+    a, b, _ = _inputs(3, 20, (4,), False)
+    batch = torch.export.Dim("batch")
+    program = torch.export.export(Scan(), (a, b), dynamic_shapes=({0: batch}, {0: batch}))
+    a5, b5, _ = _inputs(5, 20, (4,), False, seed=1)
+    assert (program.module()(a5, b5) - linear_scan_ref(a5, b5)[0]).abs().max().item() <= 1e-9

@@ -176,7 +176,7 @@ class CfC(RecurrentLayer):
         modes (with or without mixed memory) take a fused loop with a hand-written backward
         (:class:`_DenseCfCSequence`)."""
         cell = self.cells[0]
-        fused = (self.use_fused and self.wiring is None and cell.mode != "pure"
+        fused = (self._fused_loop() and self.wiring is None and cell.mode != "pure"
                  and cell.activation in (lecun_tanh, torch.tanh)
                  and (len(cell.backbone) <= 1 or cell.backbone_dropout == 0.0 or not self.training))
         if not fused:

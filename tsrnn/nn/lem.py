@@ -68,7 +68,7 @@ class LEM(RecurrentLayer):
 
     def forward(self, x, dt=None, mask=None, h0=None):
         """Run a whole sequence (see :meth:`RecurrentLayer.forward`) in the fused loop (:class:`_LEMSequence`)."""
-        if not self.use_fused:
+        if not self._fused_loop():
             return super().forward(x, dt=dt, mask=mask, h0=h0)
         y0, z0 = self.initial_state(x.shape[0], x.device, x.dtype) if h0 is None else tuple(h0)
         gaps = None if dt is None else self.dt * dt.to(x.dtype)

@@ -127,7 +127,7 @@ class LTC(RecurrentLayer):
     def forward(self, x, dt=None, mask=None, h0=None):
         """Run a whole sequence (see :meth:`RecurrentLayer.forward`); the fused solver without mixed memory
         takes one autograd node with a hand-written backward (:class:`_FusedLTCSequence`)."""
-        if not (self.use_fused and self.solver == "fused" and self.memory is None):
+        if not (self._fused_loop() and self.solver == "fused" and self.memory is None):
             return super().forward(x, dt=dt, mask=mask, h0=h0)
         ctx = self.prepare()
         v0 = self.initial_state(x.shape[0], x.device, x.dtype)[0] if h0 is None else h0[0]
@@ -147,7 +147,9 @@ class LTC(RecurrentLayer):
         w = F.softplus(self.sensory_w) * self.sensory_sparsity_mask
         we = w * self.sensory_erev
         n_batch, length, M = u.shape
-        step = max(1, SENSORY_CHUNK // max(1, n_batch * M * self.units))
+        # steps per chunk; an exported program's batch size is not fixed, so torch.export chunks as for one sample
+        rows = 1 if torch.compiler.is_compiling() else n_batch
+        step = max(1, SENSORY_CHUNK // max(1, rows * M * self.units))
         parts = []
         for start in range(0, length, step):
             s = torch.sigmoid(self.sensory_sigma * (u[:, start : start + step, :, None] - self.sensory_mu))

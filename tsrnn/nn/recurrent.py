@@ -34,6 +34,13 @@ class RecurrentLayer(nn.Module):
 
     input_size: int
     d_out: int
+    #: Whether the layer runs whole sequences in a fused loop of its own (subclasses that have one set it).
+    use_fused: bool = False
+
+    def _fused_loop(self) -> bool:
+        """Take the fused sequence loop: ``use_fused``, except while ``torch.compile`` or ``torch.export`` traces
+        the layer; they trace the autograd step loop instead (the fused loops' in-place kernels are opaque to them)."""
+        return self.use_fused and not torch.compiler.is_compiling()
 
     def project_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """Input-only part of every step: (B, L, input_size) -> (B, L, P)."""

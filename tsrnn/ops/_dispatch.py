@@ -2,13 +2,16 @@
 
 Each public op takes ``backend="auto" | "reference" | "torch" | "triton" | "cpu"``. ``"auto"`` resolves to
 the Triton kernel for CUDA tensors where one exists for that op, to the compiled CPU kernel for CPU tensors
-where one exists (and a C compiler is present), and to the vectorized torch path otherwise. The environment
-variable ``TSRNN_BACKEND`` overrides ``"auto"`` for debugging.
+where one exists (and a C compiler is present), and to the vectorized torch path otherwise; while
+``torch.compile`` or ``torch.export`` traces the op it resolves to the torch path, which they can trace (the
+kernels are opaque to them). The environment variable ``TSRNN_BACKEND`` overrides ``"auto"`` for debugging.
 """
 
 from __future__ import annotations
 
 import os
+
+import torch
 
 BACKENDS = ("auto", "reference", "torch", "triton", "cpu")
 
@@ -40,6 +43,8 @@ def resolve_backend(backend: str, *, op: str, triton_available: bool = False, cp
             if forced not in BACKENDS[1:]:
                 raise ValueError(f"TSRNN_BACKEND must be one of {BACKENDS[1:]}, got {forced!r}")
             backend = forced
+        elif torch.compiler.is_compiling():
+            return "torch"
         else:
             return "triton" if triton_available else "cpu" if cpu_available else "torch"
     if backend == "triton" and not triton_available:

@@ -165,8 +165,30 @@ def _linear_scan_torch(a, b, h0, reverse):
     b = b.reshape(n_batch, length, -1)
     if h0 is not None:
         h0 = h0.to(b.dtype).expand(n_batch, *shape[2:]).reshape(n_batch, -1)
-    h = _LinearScanFn.apply(a.contiguous(), b.contiguous(), h0, reverse).reshape(shape)
+    if torch.compiler.is_compiling():  # torch.export / torch.compile: out-of-place ops, any batch size
+        h = _scan_doubling(a, b, h0, reverse).reshape(shape)
+    else:
+        h = _LinearScanFn.apply(a.contiguous(), b.contiguous(), h0, reverse).reshape(shape)
     return h, (h[:, 0] if reverse else h[:, -1])
+
+
+def _scan_doubling(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None, reverse: bool = False):
+    """Scan (B, L, S) tensors in ``ceil(log2 L)`` out-of-place steps (Hillis and Steele's doubling).
+
+    After the step with shift ``d`` every ``(a_t, b_t)`` is the composition of the affine maps of steps
+    ``t - 2d + 1 .. t``: ``(a_t a_{t-d}, b_t + a_t b_{t-d})``. ``O(L log L)`` work, but few graph nodes and no
+    in-place writes, so that autograd differentiates it and ``torch.export`` traces it for any batch size.
+    """
+    if reverse:
+        a, b = a.flip(1), b.flip(1)
+    if h0 is not None:
+        b = torch.cat([b[:, :1] + a[:, :1] * h0[:, None], b[:, 1:]], dim=1)
+    shift = 1
+    while shift < b.shape[1]:
+        b = torch.cat([b[:, :shift], b[:, shift:] + a[:, shift:] * b[:, :-shift]], dim=1)
+        a = torch.cat([a[:, :shift], a[:, shift:] * a[:, :-shift]], dim=1)
+        shift *= 2
+    return b.flip(1) if reverse else b
 
 
 def linear_scan(
