@@ -310,6 +310,77 @@ class BaseSequenceEstimator(BaseEstimator):
                 outs.append(net(part.pop("x"), **part).double().cpu().numpy())
         return np.concatenate(outs, axis=0)
 
+    # --- export ------------------------------------------------------------------------------------
+    def model_inputs(self, X, times=None) -> dict:
+        """The network's inputs for ``X``: what ``predict`` feeds the fitted network (``module_``).
+
+        Parameters
+        ----------
+        X, times
+            As in ``predict``.
+
+        Returns
+        -------
+        dict of ndarray
+            ``x`` (n, L, n_inputs) float32: the values with missing ones set to 0 (forecasters: the last
+            ``lookback`` rows of each context, standardized by ``scaler_``), then one observed (1) / missing (0)
+            indicator per channel when ``missing_indicators_``, then the sine and cosine of the times at
+            ``time_periods``. Where they apply: ``dt`` (n, L) float32, the gaps between the times divided by
+            ``time_unit_`` (first gap 1); ``mask`` (n, L) bool, False at the padding of shorter series
+            (classifiers and regressors); ``phase`` (n, L) int64, each step's position in CycleNet's cycle.
+        """
+        check_is_fitted(self)
+        return {k: v for k, v in self._model_inputs(X, times).items() if v is not None and k != "y"}
+
+    def _model_inputs(self, X, times) -> dict:
+        panel, inputs = self._panel_inputs(X, times, fitting=False)
+        if inputs["mask"] is None:  # always given, so that an exported program takes series of unequal length
+            inputs["mask"] = np.ones(panel.values.shape[:2], dtype=bool)
+        return inputs
+
+    def export(self, X, times=None):
+        """Export the prediction with :func:`torch.export.export`, for inference with torch alone.
+
+        The exported program holds the fitted network and the map from its output to what ``predict`` returns
+        (:class:`tsrnn.export.PredictionModule`). It takes the tensors of :meth:`model_inputs` as keyword
+        arguments; their batch size may differ from ``X``'s, their length may not. Save it with
+        ``torch.export.save(program, "model.pt2")``; ``torch.export.load("model.pt2").module()(**inputs)`` runs
+        it without tsrnn. The compiled CPU and Triton kernels are replaced by their torch paths in the export.
+
+        Parameters
+        ----------
+        X, times
+            Example inputs, as in ``predict``; they fix the sequence length and which inputs the program takes.
+
+        Returns
+        -------
+        torch.export.ExportedProgram
+            Its outputs: classifiers the probabilities (n, n_classes) of ``predict_proba``; regressors the
+            predictions (n, n_targets); forecasters the forecasts (n, horizon, C) in the data's units, or
+            (n, horizon, C, Q) at the levels ``quantiles_``.
+
+        Examples
+        --------
+        >>> import numpy as np, torch
+        >>> from tsrnn import S5Classifier
+        >>> X = np.random.default_rng(0).normal(size=(8, 20, 2)); y = np.arange(8) % 2
+        >>> clf = S5Classifier(d_model=8, d_state=8, max_epochs=1, random_state=0).fit(X, y)
+        >>> program = clf.export(X)
+        >>> inputs = {k: torch.as_tensor(v) for k, v in clf.model_inputs(X[:3]).items()}
+        >>> np.allclose(program.module()(**inputs).numpy(), clf.predict_proba(X[:3]), atol=1e-6)
+        True
+        """
+        from tsrnn.export import export_estimator
+
+        check_is_fitted(self)
+        if getattr(self, "module_", None) is None:
+            raise ValueError(f"{type(self).__name__} has no network to export: it was fitted on a single class")
+        return export_estimator(self, X, times)
+
+    def _export_output(self) -> dict:
+        """The output map of the exported prediction: :class:`tsrnn.export.PredictionModule` arguments."""
+        return {}
+
     def _n_inputs(self) -> int:
         return self.n_features_in_ * (2 if self.missing_indicators_ else 1) + 2 * len(self._time_periods() or ())
 
@@ -526,6 +597,9 @@ class SequenceClassifier(StreamingMixin, ClassifierMixin, BaseSequenceEstimator)
             raise ValueError(f"y contains labels not seen during fit: {unseen.tolist()[:10]}")
         return accuracy_score(y, self.predict(X, times), sample_weight=sample_weight)
 
+    def _export_output(self):
+        return {"softmax": True}
+
     def _decode_stream(self, logits):
         return self.classes_[np.argmax(logits, axis=-1)]
 
@@ -604,6 +678,9 @@ class SequenceRegressor(StreamingMixin, RegressorMixin, BaseSequenceEstimator):
         from sklearn.metrics import r2_score
 
         return r2_score(y, self.predict(X, times), sample_weight=sample_weight)
+
+    def _export_output(self):
+        return {"scale": self.y_scale_, "shift": self.y_mean_}
 
     def _decode_stream(self, out):
         out = out * self.y_scale_ + self.y_mean_
@@ -852,22 +929,39 @@ class SequenceForecaster(BaseSequenceEstimator):
 
     def _forecast(self, X, times):
         """The model's forecasts of the contexts in the data's units: ((n, horizon, C[, ...]), single context?)."""
+        check_is_fitted(self)
+        chunks, single = self._context_inputs(X, times)
+        out = np.concatenate([self._forward(inputs) for inputs in chunks])
+        # (n, H, C) or (n, H, C, Q): the scaler reads channels on the last axis
+        return np.moveaxis(self.scaler_.inverse_transform(np.moveaxis(out, 2, -1)), -1, 2), single
+
+    def _context_inputs(self, X, times):
+        """The validated contexts' model inputs, built a chunk of ``_predict_chunk`` contexts at a time when
+        iterated: (iterator of dict, single context?)."""
         from tsrnn.data.panel import Panel
 
-        check_is_fitted(self)
         values, ctx_times, single = self._contexts(X, times)
         self._check_missing_known(values, "X", training=False)
         start = None if X is not None or self.context_start_ is None else np.array([self.context_start_])
-        parts = []
-        for a in range(0, values.shape[0], self._predict_chunk):  # the model inputs of a chunk of contexts at a time
-            b = a + self._predict_chunk
-            chunk_times = None if ctx_times is None else ctx_times[a:b]
-            panel = Panel(self.scaler_.transform(values[a:b]), np.full(len(values[a:b]), self.lookback), chunk_times)
-            inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
-            inputs.update(self._window_extras(start, chunk_times))
-            parts.append(self._forward(inputs))
-        # (n, H, C) or (n, H, C, Q): the scaler reads channels on the last axis
-        return np.moveaxis(self.scaler_.inverse_transform(np.moveaxis(np.concatenate(parts), 2, -1)), -1, 2), single
+
+        def chunks():
+            for a in range(0, values.shape[0], self._predict_chunk):
+                b = a + self._predict_chunk
+                chunk_times = None if ctx_times is None else ctx_times[a:b]
+                panel = Panel(self.scaler_.transform(values[a:b]), np.full(len(values[a:b]), self.lookback),
+                              chunk_times)
+                inputs = to_model_inputs(panel, self.missing_indicators_, self.time_unit_, self._time_periods())
+                inputs.update(self._window_extras(start, chunk_times))
+                yield inputs
+
+        return chunks(), single
+
+    def _model_inputs(self, X, times):
+        chunks = list(self._context_inputs(X, times)[0])
+        return {k: None if chunks[0][k] is None else np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+
+    def _export_output(self):
+        return {"scale": self.scaler_.scale_, "shift": self.scaler_.mean_}
 
     def _as_given(self, out, single):
         """Forecasts ``(n, horizon, C, ...)`` in the layout of the input: one context's without the first axis,
@@ -942,6 +1036,11 @@ class QuantileForecaster(SequenceForecaster):
         if self.quantiles_ is None:
             return super().predict(X, times)
         return self.predict_quantiles(X, times)[..., int(np.searchsorted(self.quantiles_, 0.5))]
+
+    def _export_output(self):
+        if self.quantiles_ is None:
+            return super()._export_output()
+        return {"scale": self.scaler_.scale_[:, None], "shift": self.scaler_.mean_[:, None], "sort": True}
 
     def predict_quantiles(self, X=None, times=None):
         """Quantile forecasts at the levels ``quantiles_`` (those of ``quantiles`` and the median 0.5).

@@ -103,12 +103,12 @@ class CycleNetFamily:
             y, times = (series, [t for _, t in grids]) if isinstance(y, list) else (series[0], grids[0][1])
         return super()._fit(y, times, partial)
 
-    def _forecast(self, X, times):
-        """Forecasts after the training data, or after the context ``X`` with its ``times``; irregular contexts are
-        put on the training grid first."""
+    def _context_inputs(self, X, times):
+        """Model inputs of the training data's end, or of the contexts ``X`` with their ``times``; irregular
+        contexts are put on the training grid first."""
         if X is not None and times is not None:
             X, times = self._grid_contexts(X, times)
-        return super()._forecast(X, times)
+        return super()._context_inputs(X, times)
 
     def _grid_contexts(self, X, times):
         """Contexts on the regular grid of the training times: their last ``lookback`` grid rows."""
