@@ -239,7 +239,7 @@ def main():
     for name, make in (("_cyclenet_table.rst", cyclenet_table), ("_chimera_table.rst", chimera_table),
                        ("_dsr_table.rst", dsr_table), ("_dsr_speed_table.rst", dsr_speed_table),
                        ("_warp_table.rst", warp_table), ("_forecast_memory_table.rst", forecast_memory_table),
-                       ("_quantiles_table.rst", quantiles_table)):
+                       ("_quantiles_table.rst", quantiles_table), ("_export_table.rst", export_table)):
         (OUT.parent / name).write_text(make())
         print("wrote", OUT.parent / name)
 
@@ -317,6 +317,18 @@ def quantiles_table() -> str:
     return (_machine(res["machine"]) + "\n"
             + _table(["model", "seeds", "share below the 0.1 / 0.5 / 0.9 forecasts", "80% interval coverage",
                       "width", "pinball loss", "median MSE", "median MAE", "fit s"], rows))
+
+
+def export_table() -> str:
+    res = _load("export")
+    if not res:
+        return "*(not run yet: benchmarks/bench_export.py)*\n"
+    rows = [[name, v["n"], _ms(v, "predict_s"), _ms(v, "model_inputs_s"), _ms(v, "program_s"),
+             f"{v['program_over_predict']:.2f}x", f"{v['max_abs_diff']:.1e}", f"{v['export_s']:.1f}"]
+            for name, v in res["results"].items()]
+    return (_machine(res["machine"]) + "\n"
+            + _table(["model, data", "series", "predict (ms)", "model_inputs (ms)", "exported program (ms)",
+                      "program / predict", "largest difference", "export (s)"], rows))
 
 
 def dsr_speed_table() -> str:

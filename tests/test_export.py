@@ -1,5 +1,6 @@
 """Exported predictions (``estimator.export``): the program maps ``model_inputs`` to what ``predict`` returns, for
-another batch size than the example's, in every family; saved and loaded with torch alone."""
+another batch size than the example's, in every family; saved and loaded with torch alone. And torch.compile
+traces the networks to the same outputs and gradients."""
 
 import numpy as np
 import pytest
@@ -93,3 +94,17 @@ def test_errors():
     est = _tiny(tsrnn.S5Classifier).fit(X, np.arange(6) % 2)
     with pytest.raises(ValueError, match="channels"):
         est.export(np.zeros((2, 10, 3)))
+
+
+@pytest.mark.parametrize("name", ["S5Classifier", "CfCClassifier"])
+def test_torch_compile_equals_eager(name):
+    """torch.compile traces the same torch path (backend aot_eager: no code generation), forward and gradients."""
+    X = np.random.default_rng(5).normal(size=(6, 15, 2))
+    net = _tiny(getattr(tsrnn, name)).fit(X, np.arange(6) % 2).module_.train()
+    x = torch.as_tensor(X, dtype=torch.float32)
+    compiled, eager = torch.compile(net, backend="aot_eager")(x), net(x)
+    torch.testing.assert_close(compiled, eager, atol=1e-6, rtol=1e-5)
+    params = list(net.parameters())
+    for g_c, g_e in zip(torch.autograd.grad(compiled.square().sum(), params),
+                        torch.autograd.grad(eager.square().sum(), params), strict=True):
+        torch.testing.assert_close(g_c, g_e, atol=1e-5, rtol=1e-4)
