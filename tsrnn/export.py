@@ -15,9 +15,6 @@ import numpy as np
 import torch
 from torch import nn
 
-#: The keyword inputs an exported program can take, in the networks' argument order.
-INPUT_NAMES = ("x", "dt", "mask", "phase")
-
 
 class PredictionModule(nn.Module):
     """A fitted network followed by its estimator's output map.
@@ -25,7 +22,7 @@ class PredictionModule(nn.Module):
     Parameters
     ----------
     network : nn.Module
-        Takes ``x`` and, where given, ``dt``, ``mask`` and ``phase`` (see :data:`INPUT_NAMES`).
+        Takes ``x`` and, where given, ``dt``, ``mask`` and ``phase``.
     softmax : bool
         Softmax over the last axis (classifier logits to probabilities).
     scale, shift : ndarray, optional
