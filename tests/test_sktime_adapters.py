@@ -53,3 +53,13 @@ def test_forecaster_adapter_quantiles(series):
     np.testing.assert_allclose(adapter.predict().to_numpy(), expected[:, 1])
     with pytest.raises(ValueError, match=r"alpha \[0.25, 0.75\] are not among the levels"):
         adapter.predict_interval(coverage=0.5)
+
+
+def test_forecaster_adapter_pred_int_tag_follows_nested_set_params(series):
+    """The tag is set from the wrapped forecaster's quantiles, also when they are set through the adapter."""
+    adapter = TsrnnForecaster(S5Forecaster(**TINY))
+    assert not adapter.get_tag("capability:pred_int")
+    adapter.set_params(estimator__quantiles=(0.1, 0.9))
+    assert adapter.get_tag("capability:pred_int")
+    adapter.set_params(estimator__quantiles=None)
+    assert not adapter.get_tag("capability:pred_int")

@@ -81,9 +81,18 @@ class TsrnnForecaster(BaseForecaster):
         self.estimator = estimator
         super().__init__()
         _set_randomness_tag(self)
-        # quantile forecasts (predict_quantiles, predict_interval) when the wrapped forecaster is set to make them
-        if estimator is not None and estimator.get_params().get("quantiles") is not None:
-            self.set_tags(**{"capability:pred_int": True})
+        self._set_pred_int_tag()
+
+    def _set_pred_int_tag(self):
+        """Quantile forecasts (predict_quantiles, predict_interval) when the wrapped forecaster is set to make them."""
+        quantiles = None if self.estimator is None else self.estimator.get_params().get("quantiles")
+        self.set_tags(**{"capability:pred_int": quantiles is not None})
+
+    def set_params(self, **params):
+        """As sktime's, and the ``capability:pred_int`` tag follows ``estimator__quantiles``."""
+        super().set_params(**params)
+        self._set_pred_int_tag()
+        return self
 
     def _fit(self, y, X=None, fh=None):
         from tsrnn import S5Forecaster
