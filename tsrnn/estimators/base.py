@@ -343,7 +343,8 @@ class BaseSequenceEstimator(BaseEstimator):
 
         The exported program holds the fitted network and the map from its output to what ``predict`` returns
         (:class:`tsrnn.export.PredictionModule`). It takes the tensors of :meth:`model_inputs` as keyword
-        arguments; their batch size may differ from ``X``'s, their length may not. Save it with
+        arguments; their batch size may differ from ``X``'s, their length may not (pad shorter series, with
+        ``mask`` False at the padding). Save it with
         ``torch.export.save(program, "model.pt2")``; ``torch.export.load("model.pt2").module()(**inputs)`` runs
         it without tsrnn. The compiled CPU and Triton kernels are replaced by their torch paths in the export.
 
