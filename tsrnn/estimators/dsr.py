@@ -44,7 +44,8 @@ alpha : float or None, default=None
     GTF weight in [0, 1]; None adapts it from Jacobian norms during training (aGTF).
 tau : int, default=16
     Forcing interval of sparse teacher forcing (about the predictability time ln 2 / lambda_max in steps is a
-    good start).
+    good start; with heavy observation noise, shorter: on Lorenz-63 with 0.3 z-units of noise the AL-RNN did best
+    forced every 8 steps, against 16 at 0.05).
 seq_len : int, default=200
     Steps per training window.
 batch_size : int, default=16
