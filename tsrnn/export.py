@@ -40,7 +40,21 @@ class PredictionModule(nn.Module):
             self.register_buffer("shift", torch.as_tensor(np.asarray(shift), dtype=torch.float32))
 
     def forward(self, x, dt=None, mask=None, phase=None):
-        """Model inputs (see :meth:`~tsrnn.estimators.base.BaseSequenceEstimator.model_inputs`) -> predictions."""
+        """Model inputs -> predictions.
+
+        Parameters
+        ----------
+        x : Tensor, shape (B, L, n_inputs)
+        dt : Tensor, shape (B, L), optional
+        mask : Tensor, shape (B, L), bool, optional
+        phase : Tensor, shape (B, L), int64, optional
+            As :meth:`~tsrnn.estimators.base.BaseSequenceEstimator.model_inputs` returns them.
+
+        Returns
+        -------
+        Tensor
+            (B, n_classes) probabilities, (B, n_targets) predictions or (B, horizon, C[, Q]) forecasts.
+        """
         extras = {"phase": phase} if phase is not None else {}
         out = self.network(x, dt=dt, mask=mask, **extras)
         if self.softmax:
