@@ -30,7 +30,9 @@ import torch
 
 SOURCE = Path(__file__).with_name("cpu_scan.c")
 SOURCES = (SOURCE, Path(__file__).with_name("cpu_scan_impl.h"))
-FLAGS = ["-O3", "-std=c99", "-fPIC", "-shared", "-fno-math-errno"]
+FLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-fno-math-errno")
+#: Extra flags tried in turn until one compiles: OpenMP threads when the compiler has them.
+VARIANTS = (("-fopenmp",), ())
 METHOD_IDS = {"zoh": 0, "bilinear": 1, "euler": 2, "backward_euler": 3}
 DTYPES = {torch.float32: ("f32", False), torch.float64: ("f64", False), torch.complex64: ("f32", True),
           torch.complex128: ("f64", True)}
@@ -40,36 +42,68 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("TSRNN_CACHE_DIR") or Path.home() / ".cache" / "tsrnn")
 
 
-def _compile(target: Path) -> bool:
+def _cpu_id() -> bytes:
+    """What identifies this CPU's instruction set (its flags), for libraries built with ``-march=native``."""
+    try:
+        with open("/proc/cpuinfo", "rb") as info:
+            return next((line for line in info if line.startswith((b"flags", b"Features"))), b"")
+    except OSError:
+        return platform.processor().encode()
+
+
+def _compile(sources, target: Path, flags, variants) -> bool:
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    for extra in (["-fopenmp"], []):  # OpenMP threads when the compiler has them
+    for extra in variants:
         with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".so", delete=False) as tmp:
             pass
-        result = subprocess.run([compiler, *FLAGS, *extra, str(SOURCE), "-o", tmp.name, "-lm"], capture_output=True)
+        result = subprocess.run([compiler, *flags, *extra, str(sources[0]), "-o", tmp.name, "-lm"], capture_output=True)
         if result.returncode == 0:
             os.replace(tmp.name, target)  # atomic: concurrent first uses never see a partial file
             return True
         os.unlink(tmp.name)
-    warnings.warn(f"tsrnn: compiling the CPU scan kernels with {compiler} failed; using the slower pure-torch "
-                  f"backend. Compiler output:\n{result.stderr.decode(errors='replace')[-2000:]}", RuntimeWarning,
-                  stacklevel=3)
+    warnings.warn(f"tsrnn: compiling the CPU kernels of {sources[0].name} with {compiler} failed; using the slower "
+                  f"pure-torch path. Compiler output:\n{result.stderr.decode(errors='replace')[-2000:]}", RuntimeWarning,
+                  stacklevel=4)
     return False
+
+
+def build(sources, flags=FLAGS, variants=VARIANTS):
+    """Compile ``sources`` (the C file, then the headers it includes) into the cache once and load it.
+
+    Parameters
+    ----------
+    sources : tuple of Path
+    flags : tuple of str
+        Compiler flags.
+    variants : tuple of tuple of str
+        Extra flags tried in turn until one compiles. Where one holds ``-march=native`` the library is cached
+        per CPU type.
+
+    Returns
+    -------
+    ctypes.CDLL or None
+        None when no C compiler is available or compiling fails (with a warning).
+    """
+    content = b"".join(path.read_bytes() for path in sources) + " ".join(flags).encode() + repr(variants).encode()
+    native = any("-march=native" in extra for extra in variants)
+    key = hashlib.sha256(content + platform.machine().encode() + (_cpu_id() if native else b"")).hexdigest()[:16]
+    target = _cache_dir() / f"{sources[0].stem}-{key}.so"
+    try:
+        if not target.exists() and not _compile(sources, target, flags, variants):
+            return None
+        return ctypes.CDLL(str(target))
+    except OSError:
+        return None
 
 
 @lru_cache(maxsize=1)
 def load():
-    """The compiled library (ctypes), or None when no C compiler is available."""
-    source = b"".join(path.read_bytes() for path in SOURCES)
-    key = hashlib.sha256(source + " ".join(FLAGS).encode() + platform.machine().encode()).hexdigest()[:16]
-    target = _cache_dir() / f"cpu_scan-{key}.so"
-    try:
-        if not target.exists() and not _compile(target):
-            return None
-        lib = ctypes.CDLL(str(target))
-    except OSError:
+    """The compiled scan library (ctypes), or None when no C compiler is available."""
+    lib = build(SOURCES)
+    if lib is None:
         return None
     p, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
     for suffix, real in (("f32", ctypes.c_float), ("f64", ctypes.c_double)):

@@ -348,15 +348,27 @@ def test_fused_lem_never_reads_padded_inputs():
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
+def _ltc_kernel_available():
+    from tsrnn.kernels import cpu_ltc
+
+    return cpu_ltc.load() is not None
+
+
+needs_ltc_kernel = pytest.mark.skipif(not _ltc_kernel_available(), reason="no C compiler for the LTC kernel")
+
+
+@pytest.mark.parametrize("implementation", [pytest.param("kernel", marks=needs_ltc_kernel), "torch"])
 @pytest.mark.parametrize("wiring", ["dense", "ncp"])
 @pytest.mark.parametrize("extras", ["plain", "gaps_mask_h0"])
 @pytest.mark.parametrize("ode_unfolds", [1, 3])
-def test_fused_ltc_sequence_equals_autograd_loop(wiring, extras, ode_unfolds):
-    """The fused LTC solver's whole-sequence node with hand-written backward == the autograd step loop (float64),
-    values and the gradients of the inputs, every parameter and the initial state."""
+def test_fused_ltc_sequence_equals_autograd_loop(implementation, wiring, extras, ode_unfolds):
+    """The fused LTC solver's whole-sequence node with hand-written backward, as the compiled CPU kernel and in
+    torch, == the autograd step loop (float64), values and the gradients of the inputs, every parameter and
+    the initial state."""
     torch.manual_seed(9)
     units = 5 if wiring == "dense" else AutoNCP(7, 2, input_dim=M, seed=1)
     layer = LTC(M, units, ode_unfolds=ode_unfolds).double()
+    layer.use_kernel = implementation == "kernel"
     x, dt = (v.double() for v in _inputs())
     x.requires_grad_()
     kw = {}
@@ -366,3 +378,92 @@ def test_fused_ltc_sequence_equals_autograd_loop(wiring, extras, ode_unfolds):
         h0 = torch.randn(B, layer.units, dtype=torch.float64, requires_grad=True)
         kw = dict(dt=dt, mask=mask, h0=(h0,))
     _assert_fused_equals_loop(layer, x, kw)
+
+
+def _ltc_results(layer, x, kw, weights):
+    """Outputs, last state and the gradients of the inputs, every parameter and the initial state."""
+    layer.zero_grad()
+    x = x.detach().requires_grad_()
+    h0 = tuple(s.detach().requires_grad_() for s in kw.get("h0", ()))
+    y, (last,) = layer(x, **{**kw, **({"h0": h0} if h0 else {})})
+    ((y * weights).sum() + last.square().sum()).backward()
+    return [y.detach(), last.detach(), x.grad] + [p.grad.clone() for p in layer.parameters()] + [s.grad for s in h0]
+
+
+@needs_ltc_kernel
+@pytest.mark.parametrize("sigma_scale", [1.0, 30.0], ids=["typical", "saturated"])
+def test_ltc_kernel_single_precision_is_as_accurate_as_torch(sigma_scale):
+    """The kernel in float32 (its vectorized logistic function included) is as close to the float64 solver as
+    the torch solver in float32 is, outputs and every gradient, with gaps, a mask and an initial state; also
+    where sigmas 30x their initial size saturate many synapses (the logistic's clamps), which makes the
+    gradients ill-conditioned for both."""
+    torch.manual_seed(12)
+    layer = LTC(M, AutoNCP(16, 3, input_dim=M, seed=2), ode_unfolds=4).double()
+    with torch.no_grad():
+        layer.sigma.mul_(sigma_scale)
+    x, dt = (v.double() * s for v, s in zip(_inputs(4), (5.0, 1.0), strict=True))
+    mask = torch.ones(B, L, dtype=torch.bool)
+    mask[0, 5:] = False
+    kw = dict(dt=dt, mask=mask, h0=(torch.randn(B, layer.units, dtype=torch.float64),))
+    weights = torch.randn(B, L, layer.d_out, dtype=torch.float64)
+    layer.use_kernel = False
+    reference = _ltc_results(layer, x, kw, weights)
+    layer.float()
+    single = {k: v if k == "mask" else tuple(s.float() for s in v) if k == "h0" else v.float() for k, v in kw.items()}
+    errors = {}
+    for use_kernel in (True, False):
+        layer.use_kernel = use_kernel
+        results = _ltc_results(layer, x.float(), single, weights.float())
+        errors[use_kernel] = [((a.double() - b).abs().max() / b.abs().max()).item() for a, b in zip(results, reference,
+                                                                                                   strict=True)]
+    for kernel, torch_solver in zip(errors[True], errors[False], strict=True):
+        assert kernel <= max(3 * torch_solver, 2e-6)
+
+
+@needs_ltc_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_ltc_kernel_propagates_nan(dtype):
+    """A NaN input reaches the outputs of its sample as NaN (never a finite value), as in the torch solver; the
+    other samples are untouched."""
+    torch.manual_seed(13)
+    layer = LTC(M, 6).to(dtype)
+    x = _inputs()[0].to(dtype)
+    x[1, 3, 0] = torch.nan
+    outputs = []
+    for use_kernel in (True, False):
+        layer.use_kernel = use_kernel
+        with torch.no_grad():
+            outputs.append(layer(x)[0])
+    kernel, torch_solver = outputs
+    assert kernel[1, 3:].isnan().all() and torch_solver[1, 3:].isnan().all()
+    assert torch.isfinite(kernel[[0, 2]]).all()
+    torch.testing.assert_close(kernel[[0, 2]], torch_solver[[0, 2]])
+
+
+def test_ltc_without_a_working_compiler_takes_the_torch_solver(monkeypatch, tmp_path):
+    from tsrnn.kernels import cpu_ltc
+
+    monkeypatch.setenv("TSRNN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
+    cpu_ltc.load.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="cpu_ltc.c .*pure-torch"):
+            assert cpu_ltc.load() is None
+        layer = LTC(M, 5)
+        x = _inputs()[0]
+        assert not layer._compiled_kernel(x)
+        layer.use_fused = False
+        expected = layer(x)[0]
+        layer.use_fused = True
+        torch.testing.assert_close(layer(x)[0], expected)
+    finally:
+        cpu_ltc.load.cache_clear()
+
+
+@needs_ltc_kernel
+def test_ltc_backend_override_selects_the_solver(monkeypatch):
+    layer, x = LTC(M, 5), _inputs()[0]
+    assert layer._compiled_kernel(x)
+    assert not layer._compiled_kernel(x.double())  # mixed dtypes (float32 parameters)
+    monkeypatch.setenv("TSRNN_BACKEND", "torch")
+    assert not layer._compiled_kernel(x)

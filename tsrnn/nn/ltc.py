@@ -35,6 +35,7 @@ from torch import nn
 
 from tsrnn.nn.recurrent import LSTMMemory, RecurrentLayer
 from tsrnn.nn.wirings import FullyConnected, Wiring
+from tsrnn.ops._dispatch import resolve_backend
 
 #: Uniform initialization ranges (ncps' defaults).
 INIT_RANGES = {"gleak": (0.001, 1.0), "vleak": (-0.2, 0.2), "cm": (0.4, 0.6), "w": (0.001, 1.0), "sigma": (3.0, 8.0),
@@ -123,18 +124,47 @@ class LTC(RecurrentLayer):
         self.memory = LSTMMemory(input_size, N) if mixed_memory else None
         #: Use the fused sequence solver where it applies (the autograd loop is its reference in the tests).
         self.use_fused = True
+        #: Let the fused solver run as the compiled CPU kernel where it can (its torch version is pinned to it).
+        self.use_kernel = True
 
     def forward(self, x, dt=None, mask=None, h0=None):
         """Run a whole sequence (see :meth:`RecurrentLayer.forward`); the fused solver without mixed memory
         takes one autograd node with a hand-written backward (:class:`_FusedLTCSequence`)."""
         if not (self._fused_loop() and self.solver == "fused" and self.memory is None):
             return super().forward(x, dt=dt, mask=mask, h0=h0)
-        ctx = self.prepare()
         v0 = self.initial_state(x.shape[0], x.device, x.dtype)[0] if h0 is None else h0[0]
-        v = _FusedLTCSequence.apply(self.project_inputs(x), v0, dt, mask, ctx["we"], ctx["w"], ctx["sigma"],
-                                    ctx["neg_sigma_mu"], ctx["cm"], ctx["gleak"], ctx["gleak"] * self.vleak,
-                                    self.ode_unfolds, self.epsilon)
+        if self._compiled_kernel(x, v0, dt):
+            from tsrnn.kernels.cpu_ltc import CpuFusedLTCFn
+
+            cm, gleak = F.softplus(self.cm), F.softplus(self.gleak)
+            v = CpuFusedLTCFn.apply(self._map_inputs(x), v0, dt, mask, *self.synapses(sensory=True), *self.synapses(),
+                                    cm, gleak, gleak * self.vleak, self.ode_unfolds, self.epsilon,
+                                    torch.is_grad_enabled())
+        else:
+            ctx = self.prepare()
+            v = _FusedLTCSequence.apply(self.project_inputs(x), v0, dt, mask, ctx["we"], ctx["w"], ctx["sigma"],
+                                        ctx["neg_sigma_mu"], ctx["cm"], ctx["gleak"], ctx["gleak"] * self.vleak,
+                                        self.ode_unfolds, self.epsilon)
         return self.output((v,)), (v[:, -1],)
+
+    def _compiled_kernel(self, *tensors):
+        """Whether the fused solver runs as the compiled CPU kernel (:mod:`tsrnn.kernels.cpu_ltc`): CPU tensors of
+        one float dtype and a C compiler, unless ``TSRNN_BACKEND`` forces another backend or ``use_kernel`` is
+        False; else the torch implementation (:class:`_FusedLTCSequence`) runs."""
+        if not self.use_kernel:
+            return False
+        from tsrnn.kernels import cpu_ltc
+
+        available = cpu_ltc.supports(*tensors, *self.parameters())
+        return resolve_backend("auto", op="LTC", cpu_available=available) == "cpu"
+
+    def synapses(self, sensory=False):
+        """The recurrent (or sensory) synapses' ``W E``, ``W``, ``sigma`` and ``-sigma mu``, each laid out
+        (source, target): (N, N), or (input_size, N); ``W`` is positive (softplus) and masked by the wiring."""
+        prefix = "sensory_" if sensory else ""
+        w = F.softplus(getattr(self, prefix + "w")) * getattr(self, prefix + "sparsity_mask")
+        sigma = getattr(self, prefix + "sigma")
+        return w * getattr(self, prefix + "erev"), w, sigma, -sigma * getattr(self, prefix + "mu")
 
     def _map_inputs(self, x):
         if self.input_w is not None:
@@ -144,23 +174,22 @@ class LTC(RecurrentLayer):
     def project_inputs(self, x):
         """Sensory numerator and denominator sums for all steps, (B, L, 2N) (plus the LSTM input map)."""
         u = self._map_inputs(x)
-        w = F.softplus(self.sensory_w) * self.sensory_sparsity_mask
-        we = w * self.sensory_erev
+        we, w, sigma, neg_sigma_mu = self.synapses(sensory=True)
         n_batch, length, M = u.shape
         # steps per chunk; an exported program's batch size is not fixed, so torch.export chunks as for one sample
         rows = 1 if torch.compiler.is_compiling() else n_batch
         step = max(1, SENSORY_CHUNK // max(1, rows * M * self.units))
         parts = []
         for start in range(0, length, step):
-            s = torch.sigmoid(self.sensory_sigma * (u[:, start : start + step, :, None] - self.sensory_mu))
+            s = torch.sigmoid(torch.addcmul(neg_sigma_mu, sigma, u[:, start : start + step, :, None]))
             parts.append(torch.cat([(s * we).sum(2), (s * w).sum(2)], dim=-1))
         p = torch.cat(parts, dim=1)
         return p if self.memory is None else torch.cat([p, self.memory.project_inputs(x)], dim=-1)
 
     def prepare(self):
-        w = (F.softplus(self.w) * self.sparsity_mask).t()  # laid out (N_post, N_pre): sums run along memory
-        return {"w": w.contiguous(), "we": (w * self.erev.t()).contiguous(), "sigma": self.sigma.t().contiguous(),
-                "neg_sigma_mu": -(self.sigma * self.mu).t().contiguous(), "cm": F.softplus(self.cm),
+        # laid out (N_post, N_pre): the sums run along memory
+        we, w, sigma, neg_sigma_mu = (p.t().contiguous() for p in self.synapses())
+        return {"we": we, "w": w, "sigma": sigma, "neg_sigma_mu": neg_sigma_mu, "cm": F.softplus(self.cm),
                 "gleak": F.softplus(self.gleak)}
 
     def _synaptic(self, v, ctx):
