@@ -72,8 +72,10 @@ def layer_forward(what):
         from tsrnn.nn.cfc import CfC
         from tsrnn.nn.lem import LEM
         from tsrnn.nn.ltc import LTC
-        m = {"tsrnn_cfc": CfC, "tsrnn_ltc": LTC, "tsrnn_lem": LEM, "tsrnn_lem_loop": LEM}[what](M, N)
+        m = {"tsrnn_cfc": CfC, "tsrnn_ltc": LTC, "tsrnn_ltc_torch": LTC, "tsrnn_lem": LEM, "tsrnn_lem_loop": LEM}[what](M, N)
         m.use_fused = what != "tsrnn_lem_loop"
+        if what.startswith("tsrnn_ltc"):
+            m.use_kernel = what == "tsrnn_ltc"  # the compiled solver, or its torch version
         forward = lambda: m(x, dt=dt)[0]
     elif what.startswith("ncps_"):
         import ncps.torch
@@ -94,9 +96,11 @@ times = {k: v[1:] for k, v in times.items()}  # the first turn warms up
 print(json.dumps(times))
 """
 
-GROUPS = (("tsrnn_cfc", "ncps_cfc", "cfc_gemm_floor", "lstm"), ("tsrnn_ltc", "ncps_ltc"), ("tsrnn_lem", "tsrnn_lem_loop"),
+GROUPS = (("tsrnn_cfc", "ncps_cfc", "cfc_gemm_floor", "lstm"), ("tsrnn_ltc", "ncps_ltc", "tsrnn_ltc_torch"),
+          ("tsrnn_lem", "tsrnn_lem_loop"),
           ("tsrnn_cfc_infer", "ncps_cfc_infer", "lstm_infer", "tsrnn_lem_infer", "tsrnn_cfc_fwd", "tsrnn_lem_fwd"))
 RATIOS = {"cfc_vs_ncps": ("ncps_cfc", "tsrnn_cfc"), "ltc_vs_ncps": ("ncps_ltc", "tsrnn_ltc"),
+          "ltc_torch_vs_ncps": ("ncps_ltc", "tsrnn_ltc_torch"), "ltc_kernel_vs_torch": ("tsrnn_ltc_torch", "tsrnn_ltc"),
           "lem_loop_vs_fused": ("tsrnn_lem_loop", "tsrnn_lem"), "cfc_over_lstm": ("tsrnn_cfc", "lstm"),
           "cfc_over_gemm_floor": ("tsrnn_cfc", "cfc_gemm_floor"), "ncps_cfc_over_gemm_floor": ("ncps_cfc", "cfc_gemm_floor"),
           "cfc_infer_vs_ncps": ("ncps_cfc_infer", "tsrnn_cfc_infer"), "cfc_infer_over_lstm": ("tsrnn_cfc_infer", "lstm_infer"),

@@ -17,6 +17,12 @@ def _load(name):
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _turn_range(res, slow, fast):
+    """Range of the per-turn ratios ``slow / fast`` of an interleaved timing."""
+    ratios = [a / b for a, b in zip(res["per_turn"][slow], res["per_turn"][fast], strict=True)]
+    return f"{min(ratios):.1f}-{max(ratios):.1f}x"
+
+
 def _table(header, rows):
     cells = [header] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
@@ -160,6 +166,7 @@ def main():
         parts.append(f"\nS4D is {sp['speedup_s4d_vs_gru']:.1f}x faster than the GRU.\n")
     ls = _load("liquid_speed")
     if ls:
+
         sh = ls["shape"]
         parts.append("\nLiquid and continuous-time RNNs: speed (CPU)\n---------------------------------------------\n\n"
                      "``benchmarks/bench_liquid_speed.py``: each pass (forward+backward, or the forward alone) at "
@@ -167,7 +174,8 @@ def main():
                      f"{sh['N']} units, one thread; the layers compared with each other take turns in one fresh "
                      f"process, and times and ratios are medians over {len(ls['per_turn']['tsrnn_cfc'])} turns (LTC: "
                      f"{len(ls['per_turn']['tsrnn_ltc'])}), every ratio taken within a turn.\n\n" + _machine(ls["machine"]) + "\n")
-        names = {"tsrnn_cfc": "tsrnn CfC", "ncps_cfc": "ncps CfC", "tsrnn_ltc": "tsrnn LTC (6 unfolds)",
+        names = {"tsrnn_cfc": "tsrnn CfC", "ncps_cfc": "ncps CfC", "tsrnn_ltc": "tsrnn LTC (6 unfolds), compiled solver",
+                 "tsrnn_ltc_torch": "tsrnn LTC (6 unfolds), torch solver",
                  "ncps_ltc": "ncps LTC (6 unfolds)", "tsrnn_lem": "tsrnn LEM",
                  "tsrnn_lem_loop": "tsrnn LEM, autograd step loop", "lstm": "torch.nn.LSTM",
                  "cfc_gemm_floor": "CfC's unavoidable GEMMs alone (floor)"}
@@ -179,7 +187,11 @@ def main():
                          f"{v * 1e3:.1f}"])
         parts.append(_table(["model", "pass", "ms"], rows))
         r = ls["ratios"]
-        parts.append(f"\nncps / tsrnn: CfC {r['cfc_vs_ncps']:.2f}x, LTC {r['ltc_vs_ncps']:.2f}x; tsrnn CfC / LSTM "
+        parts.append(f"\nncps / tsrnn: CfC {r['cfc_vs_ncps']:.2f}x, LTC {r['ltc_vs_ncps']:.2f}x"
+                     + (f" (per turn {_turn_range(ls, 'ncps_ltc', 'tsrnn_ltc')}; the torch solver "
+                        f"{r['ltc_torch_vs_ncps']:.2f}x, the compiled one {r['ltc_kernel_vs_torch']:.2f}x faster than it)"
+                        if "ltc_kernel_vs_torch" in r else "")
+                     + f"; tsrnn CfC / LSTM "
                      f"{r['cfc_over_lstm']:.1f}x"
                      + (f"; CfC / its GEMM floor: tsrnn {r['cfc_over_gemm_floor']:.1f}x, ncps "
                         f"{r['ncps_cfc_over_gemm_floor']:.1f}x" if "cfc_over_gemm_floor" in r else "")

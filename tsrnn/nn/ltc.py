@@ -24,7 +24,8 @@ Solvers, per observation of elapsed time ``dt`` (the input held constant):
 The output is the first ``output_dim`` (motor) neurons, mapped affinely. Speed: the input mapping and the
 sensory sums depend on the input only and run for all steps at once; the positive, masked weights are
 computed once per sequence, not per step; without mixed memory the fused solver runs the whole sequence in
-one autograd node with a hand-written backward (:class:`_FusedLTCSequence`).
+one autograd node with a hand-written backward: on CPU, where a C compiler is present, the compiled kernel
+:class:`tsrnn.kernels.cpu_ltc.CpuFusedLTCFn` (the sensory synapses included), else :class:`_FusedLTCSequence`.
 """
 
 from __future__ import annotations
@@ -124,12 +125,13 @@ class LTC(RecurrentLayer):
         self.memory = LSTMMemory(input_size, N) if mixed_memory else None
         #: Use the fused sequence solver where it applies (the autograd loop is its reference in the tests).
         self.use_fused = True
-        #: Let the fused solver run as the compiled CPU kernel where it can (its torch version is pinned to it).
+        #: Let the fused solver run as the compiled CPU kernel where it can (it and the torch version are both pinned
+        #: to the autograd loop in the tests).
         self.use_kernel = True
 
     def forward(self, x, dt=None, mask=None, h0=None):
         """Run a whole sequence (see :meth:`RecurrentLayer.forward`); the fused solver without mixed memory
-        takes one autograd node with a hand-written backward (:class:`_FusedLTCSequence`)."""
+        takes one autograd node with a hand-written backward (the compiled kernel or :class:`_FusedLTCSequence`)."""
         if not (self._fused_loop() and self.solver == "fused" and self.memory is None):
             return super().forward(x, dt=dt, mask=mask, h0=h0)
         v0 = self.initial_state(x.shape[0], x.device, x.dtype)[0] if h0 is None else h0[0]
