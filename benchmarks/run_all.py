@@ -9,7 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_scan.py", "bench_s5_speed.py", "bench_ssm_speed.py", "bench_irregular.py", "bench_accuracy.py",
-           "bench_conv_ssm_accuracy.py", "bench_cyclenet.py", "bench_chimera.py", "bench_liquid_speed.py",
+           "bench_conv_ssm_accuracy.py", "bench_cyclenet.py", "bench_chimera.py", "bench_liquid_speed.py", "bench_ltc_fit.py",
            "bench_dsr_speed.py", "bench_forecast_memory.py", "bench_quantiles.py", "bench_export.py"]
 
 if __name__ == "__main__":
