@@ -1,4 +1,4 @@
-"""Compiled CPU kernel of the fused LTC solver (``cpu_ltc.c``), reached through :class:`tsrnn.nn.LTC` (its
+"""Compiled CPU kernel of the fused LTC solver (``cpu_ltc.c``), reached through :class:`tsrnn.nn.ltc.LTC` (its
 ``"fused"`` solver without mixed memory) for CPU tensors when a C compiler is present.
 
 Why compiled: the solver's cost is the N x N synapse activations of every solver step (``B * L * ode_unfolds *

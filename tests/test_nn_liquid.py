@@ -467,3 +467,24 @@ def test_ltc_backend_override_selects_the_solver(monkeypatch):
     assert not layer._compiled_kernel(x.double())  # mixed dtypes (float32 parameters)
     monkeypatch.setenv("TSRNN_BACKEND", "torch")
     assert not layer._compiled_kernel(x)
+
+
+@needs_ltc_kernel
+def test_ltc_kernel_threads_split_the_batch_exactly():
+    """With two threads the kernel splits the batch into blocks (per-block gradient partials, added up): the same
+    outputs and gradients as one thread (float64)."""
+    torch.manual_seed(14)
+    layer = LTC(M, 6).double()
+    x, dt = (v.double() for v in _inputs(5, n_batch=5))
+    kw = dict(dt=dt, h0=(torch.randn(5, 6, dtype=torch.float64),))
+    weights = torch.randn(5, L, layer.d_out, dtype=torch.float64)
+    threads = torch.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            results.append(_ltc_results(layer, x, kw, weights))
+    finally:
+        torch.set_num_threads(threads)
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
