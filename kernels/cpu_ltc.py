@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
-from tsrnn.kernels.cpu import FLAGS, build
+from tsrnn.kernels.cpu import FLAGS, _ptr, build
 
 SOURCES = (Path(__file__).with_name("cpu_ltc.c"), Path(__file__).with_name("cpu_ltc_impl.h"))
 #: -fno-trapping-math lets the logistic function's clamps vectorize (selects; NaN still propagates);
@@ -46,10 +46,6 @@ def supports(*tensors: torch.Tensor | None) -> bool:
     if torch.compiler.is_compiling() or any(x.device.type != "cpu" or x.dtype != present[0].dtype for x in present):
         return False
     return present[0].dtype in SUFFIXES and load() is not None
-
-
-def _ptr(x):
-    return None if x is None else x.data_ptr()
 
 
 class CpuFusedLTCFn(torch.autograd.Function):
