@@ -357,27 +357,37 @@ def _ltc_kernel_available():
 needs_ltc_kernel = pytest.mark.skipif(not _ltc_kernel_available(), reason="no C compiler for the LTC kernel")
 
 
-@pytest.mark.parametrize("implementation", [pytest.param("kernel", marks=needs_ltc_kernel), "torch"])
+@pytest.mark.parametrize("implementation", [pytest.param("kernel", marks=needs_ltc_kernel), "torch",
+                                            pytest.param("kernel, mixed memory", marks=needs_ltc_kernel)])
 @pytest.mark.parametrize("wiring", ["dense", "ncp"])
 @pytest.mark.parametrize("extras", ["plain", "gaps_mask_h0"])
 @pytest.mark.parametrize("ode_unfolds", [1, 3])
-def test_fused_ltc_sequence_equals_autograd_loop(implementation, wiring, extras, ode_unfolds):
-    """The fused LTC solver's whole-sequence node with hand-written backward, as the compiled CPU kernel and in
-    torch, == the autograd step loop (float64), values and the gradients of the inputs, every parameter and
-    the initial state."""
+def test_fused_ltc_sequence_equals_autograd_loop(implementation, wiring, extras, ode_unfolds, monkeypatch):
+    """The fused LTC solver with hand-written backward, as the compiled CPU kernel (over the whole sequence, or
+    per step between mixed memory's LSTM updates) and in torch, == the autograd step loop (float64), values and
+    the gradients of the inputs, every parameter and the initial state."""
     torch.manual_seed(9)
     units = 5 if wiring == "dense" else AutoNCP(7, 2, input_dim=M, seed=1)
-    layer = LTC(M, units, ode_unfolds=ode_unfolds).double()
-    layer.use_kernel = implementation == "kernel"
+    mixed_memory = implementation.endswith("mixed memory")
+    layer = LTC(M, units, ode_unfolds=ode_unfolds, mixed_memory=mixed_memory).double()
+    layer.use_kernel = implementation.startswith("kernel")
     x, dt = (v.double() for v in _inputs())
-    x.requires_grad_()
     kw = {}
     if extras != "plain":
         mask = torch.ones(B, L, dtype=torch.bool)
         mask[1, 4:], mask[2, 2] = False, False
-        h0 = torch.randn(B, layer.units, dtype=torch.float64, requires_grad=True)
-        kw = dict(dt=dt, mask=mask, h0=(h0,))
-    _assert_fused_equals_loop(layer, x, kw)
+        h0 = tuple(torch.randn(B, layer.units, dtype=torch.float64, requires_grad=True)
+                   for _ in range(1 + mixed_memory))
+        kw = dict(dt=dt, mask=mask, h0=h0)
+    from tsrnn.kernels.cpu_ltc import CpuFusedLTCFn
+
+    calls = []
+    apply = CpuFusedLTCFn.apply
+    monkeypatch.setattr(CpuFusedLTCFn, "apply", lambda *args: calls.append(args[0].shape[1]) or apply(*args))
+    _assert_fused_equals_loop(layer, x.requires_grad_(), kw)
+    # the compiled solver ran (over the whole sequence, or one step per call with mixed memory), or it did not
+    expected = [] if not layer.use_kernel else [1] * (3 * L) if mixed_memory else [L] * 3
+    assert calls == expected
 
 
 def _ltc_results(layer, x, kw, weights):

@@ -23,9 +23,11 @@ Solvers, per observation of elapsed time ``dt`` (the input held constant):
 
 The output is the first ``output_dim`` (motor) neurons, mapped affinely. Speed: the input mapping and the
 sensory sums depend on the input only and run for all steps at once; the positive, masked weights are
-computed once per sequence, not per step; without mixed memory the fused solver runs the whole sequence in
-one autograd node with a hand-written backward: on CPU, where a C compiler is present, the compiled kernel
-:class:`tsrnn.kernels.cpu_ltc.CpuFusedLTCFn` (the sensory synapses included), else :class:`_FusedLTCSequence`.
+computed once per sequence, not per step. On CPU, where a C compiler is present, the fused solver runs as the
+compiled kernel :class:`tsrnn.kernels.cpu_ltc.CpuFusedLTCFn` (the sensory synapses included, a hand-written
+backward): over the whole sequence, or with mixed memory one step at a time between the LSTM updates. Elsewhere
+it runs as :class:`_FusedLTCSequence` (whole sequence, hand-written backward) without mixed memory and as the
+autograd step loop with it.
 """
 
 from __future__ import annotations
@@ -130,24 +132,57 @@ class LTC(RecurrentLayer):
         self.use_kernel = True
 
     def forward(self, x, dt=None, mask=None, h0=None):
-        """Run a whole sequence (see :meth:`RecurrentLayer.forward`); the fused solver without mixed memory
-        takes one autograd node with a hand-written backward (the compiled kernel or :class:`_FusedLTCSequence`)."""
-        if not (self._fused_loop() and self.solver == "fused" and self.memory is None):
+        """Run a whole sequence (see :meth:`RecurrentLayer.forward`). The fused solver runs as one autograd node with
+        a hand-written backward (the compiled kernel or :class:`_FusedLTCSequence`); with mixed memory, as the
+        compiled kernel one step at a time between the LSTM updates, else as the autograd step loop."""
+        if not (self._fused_loop() and self.solver == "fused"):
             return super().forward(x, dt=dt, mask=mask, h0=h0)
-        v0 = self.initial_state(x.shape[0], x.device, x.dtype)[0] if h0 is None else h0[0]
-        if self._compiled_kernel(x, v0, dt):
-            from tsrnn.kernels.cpu_ltc import CpuFusedLTCFn
-
-            cm, gleak = F.softplus(self.cm), F.softplus(self.gleak)
-            v = CpuFusedLTCFn.apply(self._map_inputs(x), v0, dt, mask, *self.synapses(sensory=True), *self.synapses(),
-                                    cm, gleak, gleak * self.vleak, self.ode_unfolds, self.epsilon,
-                                    torch.is_grad_enabled())
+        state = self.initial_state(x.shape[0], x.device, x.dtype) if h0 is None else tuple(h0)
+        kernel = self._compiled_kernel(x, *state, dt)
+        if self.memory is not None:
+            return self._kernel_with_memory(x, dt, mask, state) if kernel else super().forward(x, dt, mask, h0)
+        if kernel:
+            v = self._kernel(self._map_inputs(x), state[0], dt, mask)
         else:
             ctx = self.prepare()
-            v = _FusedLTCSequence.apply(self.project_inputs(x), v0, dt, mask, ctx["we"], ctx["w"], ctx["sigma"],
+            v = _FusedLTCSequence.apply(self.project_inputs(x), state[0], dt, mask, ctx["we"], ctx["w"], ctx["sigma"],
                                         ctx["neg_sigma_mu"], ctx["cm"], ctx["gleak"], ctx["gleak"] * self.vleak,
                                         self.ode_unfolds, self.epsilon)
         return self.output((v,)), (v[:, -1],)
+
+    def _kernel(self, u, v0, dt, mask, synapses=None):
+        """The compiled fused solver over mapped inputs ``u`` (B, L, input_size) from ``v0`` (B, N): the
+        potentials after every step, (B, L, N). ``synapses`` are the kernel's weight arguments when already
+        computed (see :meth:`_kernel_weights`)."""
+        from tsrnn.kernels.cpu_ltc import CpuFusedLTCFn
+
+        return CpuFusedLTCFn.apply(u, v0, dt, mask, *(synapses or self._kernel_weights()), self.ode_unfolds,
+                                   self.epsilon, torch.is_grad_enabled())
+
+    def _kernel_weights(self):
+        """The compiled solver's weight arguments: the sensory and recurrent synapses, ``cm``, ``gleak``, and
+        ``gleak * vleak``."""
+        cm, gleak = F.softplus(self.cm), F.softplus(self.gleak)
+        return (*self.synapses(sensory=True), *self.synapses(), cm, gleak, gleak * self.vleak)
+
+    def _kernel_with_memory(self, x, dt, mask, state):
+        """Mixed memory on the compiled solver: per step the LSTM update of ``(v, c)``, then one kernel call for the
+        step (its synapses computed once per sequence). Returns what :meth:`forward` does."""
+        u = self._map_inputs(x)
+        memory_inputs = self.memory.project_inputs(x).unbind(1)
+        weights = self._kernel_weights()
+        v, c = state
+        outputs = []
+        for t in range(x.shape[1]):
+            # the kernel skips masked steps (their inputs may be missing); the LSTM's update is undone below
+            step_mask = None if mask is None else mask[:, t : t + 1]
+            h, c_new = self.memory(memory_inputs[t], v, c)
+            v_new = self._kernel(u[:, t : t + 1], h, None if dt is None else dt[:, t : t + 1], step_mask, weights)[:, 0]
+            if mask is not None:
+                v_new, c_new = torch.where(step_mask, v_new, v), torch.where(step_mask, c_new, c)
+            v, c = v_new, c_new
+            outputs.append(v)
+        return self.output((torch.stack(outputs, dim=1),)), (v, c)
 
     def _compiled_kernel(self, *tensors):
         """Whether the fused solver runs as the compiled CPU kernel (:mod:`tsrnn.kernels.cpu_ltc`): CPU tensors of
