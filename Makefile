@@ -15,9 +15,11 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(VENV)/bin/tsrnn demo --out demo_output
 
-# Two pytest workers (pytest-xdist), one torch thread each: the CI machines have two cores.
+# Two pytest workers (pytest-xdist), one torch thread each: the CI machines have two cores. Work stealing: a
+# worker that runs out of tests takes half of the other's queue (the long tests are collected first, see
+# tests/conftest.py), so neither waits for the other at the end.
 test: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist worksteal
 
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) benchmarks/run_all.py

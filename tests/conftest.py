@@ -27,6 +27,9 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "gpu" in item.keywords:
                 item.add_marker(skip)
+    # The long tests (conformance suites, examples, notebooks, docs) first: pytest-xdist hands the last tests out
+    # one by one, so a long test collected last would leave the other worker idle until it ends.
+    items.sort(key=lambda item: not ("conformance" in item.keywords or "slow" in item.keywords))
 
 
 @pytest.fixture

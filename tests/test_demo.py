@@ -2,7 +2,10 @@
 
 import json
 
+import pytest
 
+
+@pytest.mark.slow
 def test_demo_smoke(tmp_path, capsys):
     from tsrnn.cli import main
 

@@ -10,6 +10,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tsrnn.registry import all_estimators
 
+pytestmark = pytest.mark.conformance
+
 TINY = dict(d_model=8, d_state=8, units=8, backbone_units=8, n_layers=1, batch_size=64, random_state=0)
 # Enough training for sklearn's accuracy thresholds on its toy data (check_classifiers_train: > 0.83).
 # Short tabular rows read as series: larger steps than the long-sequence default.
