@@ -201,6 +201,16 @@ def main():
                         f"tsrnn CfC / LSTM {r['cfc_infer_over_lstm']:.1f}x, LEM / LSTM {r['lem_infer_over_lstm']:.1f}x; "
                         f"the forward with autograd on / under no_grad: CfC {r['cfc_fwd_over_infer']:.2f}x, LEM "
                         f"{r['lem_fwd_over_infer']:.2f}x" if "cfc_infer_vs_ncps" in r else "") + ".\n")
+    fit = _load("ltc_fit")
+    if fit:
+        parts.append(f"\n``benchmarks/bench_ltc_fit.py``: training time of ``LTCClassifier`` on JapaneseVowels "
+                     f"({fit['epochs']} epochs, one seed, one thread) with the compiled solver and with the torch "
+                     "path (``TSRNN_BACKEND=torch``: the torch solver, or with mixed memory the autograd step loop); "
+                     "the fits differ by float32 rounding only.\n\n" + _machine(fit["machine"]) + "\n")
+        rows = [[config, f"{r['seconds']['compiled']:.1f}", f"{r['seconds']['torch']:.1f}", f"{r['speedup']:.1f}x",
+                 f"{r['accuracy']['compiled']:.3f}", f"{r['accuracy']['torch']:.3f}"] for config, r in fit["configs"].items()]
+        parts.append(_table(["configuration", "compiled s", "torch s", "torch / compiled", "accuracy (compiled)",
+                             "accuracy (torch)"], rows))
     digits, vowels_, irregular = _load("liquid_digits"), _load("liquid_vowels"), _load("liquid_irregular")
     if digits or vowels_:
         parts.append("\nLiquid and continuous-time RNNs: accuracy\n-----------------------------------------\n\n"
