@@ -150,13 +150,13 @@ class LTC(RecurrentLayer):
                                         self.ode_unfolds, self.epsilon)
         return self.output((v,)), (v[:, -1],)
 
-    def _kernel(self, u, v0, dt, mask, synapses=None):
+    def _kernel(self, u, v0, dt, mask, weights=None):
         """The compiled fused solver over mapped inputs ``u`` (B, L, input_size) from ``v0`` (B, N): the
-        potentials after every step, (B, L, N). ``synapses`` are the kernel's weight arguments when already
-        computed (see :meth:`_kernel_weights`)."""
+        potentials after every step, (B, L, N). ``weights``: the kernel's weight arguments when already computed
+        (:meth:`_kernel_weights`)."""
         from tsrnn.kernels.cpu_ltc import CpuFusedLTCFn
 
-        return CpuFusedLTCFn.apply(u, v0, dt, mask, *(synapses or self._kernel_weights()), self.ode_unfolds,
+        return CpuFusedLTCFn.apply(u, v0, dt, mask, *(weights or self._kernel_weights()), self.ode_unfolds,
                                    self.epsilon, torch.is_grad_enabled())
 
     def _kernel_weights(self):
