@@ -162,10 +162,11 @@ def test_lem_equals_transcription(with_times):
 def _layers():
     torch.manual_seed(5)
     return {"cfc": CfC(M, 5, backbone_units=6, mixed_memory=True), "wired_cfc": CfC(M, AutoNCP(8, 2, M)),
-            "ltc": LTC(M, Random(5, M, sparsity_level=0.3)), "lem": LEM(M, 5, dt=0.5)}
+            "ltc": LTC(M, Random(5, M, sparsity_level=0.3)), "ltc_memory": LTC(M, 5, mixed_memory=True),
+            "lem": LEM(M, 5, dt=0.5)}
 
 
-@pytest.mark.parametrize("name", ["cfc", "wired_cfc", "ltc", "lem"])
+@pytest.mark.parametrize("name", ["cfc", "wired_cfc", "ltc", "ltc_memory", "lem"])
 def test_streaming_equals_whole_sequence_and_padding_is_ignored(name):
     layer = _layers()[name].double()
     x, dt = (v.double() for v in _inputs())

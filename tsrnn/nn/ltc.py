@@ -150,6 +150,14 @@ class LTC(RecurrentLayer):
                                         self.ode_unfolds, self.epsilon)
         return self.output((v,)), (v[:, -1],)
 
+    def step(self, x_t, state, dt_t=None):
+        """One streaming step (see :meth:`RecurrentLayer.step`); the fused solver runs it as :meth:`forward` runs a
+        sequence of one step (on the compiled kernel where it applies)."""
+        if not (self._fused_loop() and self.solver == "fused"):
+            return super().step(x_t, state, dt_t)
+        y, state = self(x_t[:, None], dt=None if dt_t is None else dt_t[:, None], h0=state)
+        return y[:, 0], state
+
     def _kernel(self, u, v0, dt, mask, weights=None):
         """The compiled fused solver over mapped inputs ``u`` (B, L, input_size) from ``v0`` (B, N): the
         potentials after every step, (B, L, N). ``weights``: the kernel's weight arguments when already computed
