@@ -1,5 +1,6 @@
 """Compiled CPU kernel of the fused LTC solver (``cpu_ltc.c``), reached through :class:`tsrnn.nn.ltc.LTC` (its
-``"fused"`` solver without mixed memory) for CPU tensors when a C compiler is present.
+``"fused"`` solver: over whole sequences, or with mixed memory one step per call) for CPU tensors when a C
+compiler is present.
 
 Why compiled: the solver's cost is the N x N synapse activations of every solver step (``B * L * ode_unfolds *
 N^2`` logistic functions forward, the same again in the backward, which recomputes them). In torch each of
