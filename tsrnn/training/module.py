@@ -73,8 +73,11 @@ class SequenceLightningModule(L.LightningModule):
         self.net, self.loss_name = net, loss
         self.optim = OptimizerSettings() if optim is None else optim
         self.optimizer_state = optimizer_state
-        self.class_weight = None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
-        self.quantiles = None if quantiles is None else torch.as_tensor(quantiles, dtype=torch.float32)
+        # buffers (not saved in checkpoints): they move with the module to its device
+        self.register_buffer("class_weight", None if class_weight is None else
+                             torch.as_tensor(class_weight, dtype=torch.float32), persistent=False)
+        self.register_buffer("quantiles", None if quantiles is None else
+                             torch.as_tensor(quantiles, dtype=torch.float32), persistent=False)
 
     def forward(self, batch: dict) -> torch.Tensor:
         """``net(x, **rest)`` with every batch entry but ``x`` and ``y`` (``dt``, ``mask``, family extras); a net
@@ -89,10 +92,9 @@ class SequenceLightningModule(L.LightningModule):
     def _loss(self, batch):
         out = self(batch)
         if self.loss_name == "cross_entropy":
-            weight = None if self.class_weight is None else self.class_weight.to(out.device)
-            return F.cross_entropy(out, batch["y"], weight=weight)
+            return F.cross_entropy(out, batch["y"], weight=self.class_weight)
         if self.loss_name == "quantile":
-            return nan_pinball(out, batch["y"], self.quantiles.to(out.device))
+            return nan_pinball(out, batch["y"], self.quantiles)
         if isinstance(out, tuple):  # training: extra predictions with their targets join the loss
             out, extra, extra_target = out
             return nan_mse(torch.cat([extra, out], dim=1), torch.cat([extra_target, batch["y"]], dim=1))
