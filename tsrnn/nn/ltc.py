@@ -176,18 +176,21 @@ class LTC(RecurrentLayer):
     def _kernel_with_memory(self, x, dt, mask, state):
         """Mixed memory on the compiled solver: per step the LSTM update of ``(v, c)``, then one kernel call for the
         step (its synapses computed once per sequence). Returns what :meth:`forward` does."""
-        u = self._map_inputs(x)
+        length = x.shape[1]
+        # per step, contiguous one-step slices (B, 1, ...), laid out once instead of copied by every kernel call
+        u = self._map_inputs(x).transpose(0, 1).contiguous()[:, :, None]
+        gaps = [None] * length if dt is None else dt.t().contiguous()[:, :, None]
+        keeps = [None] * length if mask is None else mask.t().contiguous()[:, :, None]
         memory_inputs = self.memory.project_inputs(x).unbind(1)
         weights = self._kernel_weights()
         v, c = state
         outputs = []
-        for t in range(x.shape[1]):
+        for t in range(length):
             # the kernel skips masked steps (their inputs may be missing); the LSTM's update is undone below
-            step_mask = None if mask is None else mask[:, t : t + 1]
             h, c_new = self.memory(memory_inputs[t], v, c)
-            v_new = self._kernel(u[:, t : t + 1], h, None if dt is None else dt[:, t : t + 1], step_mask, weights)[:, 0]
+            v_new = self._kernel(u[t], h, gaps[t], keeps[t], weights)[:, 0]
             if mask is not None:
-                v_new, c_new = torch.where(step_mask, v_new, v), torch.where(step_mask, c_new, c)
+                v_new, c_new = torch.where(keeps[t], v_new, v), torch.where(keeps[t], c_new, c)
             v, c = v_new, c_new
             outputs.append(v)
         return self.output((torch.stack(outputs, dim=1),)), (v, c)
