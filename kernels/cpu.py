@@ -115,6 +115,16 @@ def load():
     return lib
 
 
+def runnable(tensors, dtypes, load) -> bool:
+    """Whether a compiled CPU kernel can run ``tensors`` (Nones skipped): all on the CPU and of one dtype among
+    ``dtypes``, its library built (``load()`` is not None), and not while torch.compile / torch.export trace the
+    caller (they cannot see into a ctypes call)."""
+    present = [x for x in tensors if x is not None]
+    if torch.compiler.is_compiling() or any(x.device.type != "cpu" or x.dtype != present[0].dtype for x in present):
+        return False
+    return present[0].dtype in dtypes and load() is not None
+
+
 def _ptr(x):
     return None if x is None else x.data_ptr()
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
-from tsrnn.kernels.cpu import FLAGS, _ptr, build
+from tsrnn.kernels.cpu import FLAGS, _ptr, build, runnable
 
 SOURCES = (Path(__file__).with_name("cpu_ltc.c"), Path(__file__).with_name("cpu_ltc_impl.h"))
 #: -fno-trapping-math lets the logistic function's clamps vectorize (selects; NaN still propagates);
@@ -43,10 +43,7 @@ def load():
 def supports(*tensors: torch.Tensor | None) -> bool:
     """Whether the kernel can run these tensors: CPU, all float32 or all float64, a compiler present, and not
     while torch.compile / torch.export trace the layer."""
-    present = [x for x in tensors if x is not None]
-    if torch.compiler.is_compiling() or any(x.device.type != "cpu" or x.dtype != present[0].dtype for x in present):
-        return False
-    return present[0].dtype in SUFFIXES and load() is not None
+    return runnable(tensors, SUFFIXES, load)
 
 
 class CpuFusedLTCFn(torch.autograd.Function):

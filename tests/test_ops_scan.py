@@ -145,6 +145,18 @@ def test_auto_uses_the_compiled_cpu_kernel_for_one_dtype(monkeypatch):
     assert not calls
 
 
+def test_compiled_kernels_run_cpu_tensors_only():
+    """The compiled kernels take CPU tensors of one supported dtype only: a tensor on another device (meta here;
+    likewise mps or xpu, not just cuda) or of another dtype keeps the op on its torch path."""
+    from tsrnn.kernels import cpu_ltc
+
+    x = torch.ones(2)
+    for supports in (scan_mod.cpu_supports, cpu_ltc.supports):
+        assert not supports(x, torch.ones(2, device="meta"))
+        assert not supports(x, x.double())
+        assert not supports(x.half())
+
+
 @pytest.mark.parametrize("backend", FAST)
 @pytest.mark.parametrize("complex_", [False, True], ids=["float32", "complex64"])
 def test_single_precision_equals_double_reference(backend, complex_):

@@ -285,12 +285,9 @@ def _linear_scan_triton(a, b, h0, reverse, lengths):
 def cpu_supports(*tensors: torch.Tensor | None) -> bool:
     """Whether the compiled CPU scan can run these tensors (CPU, one supported dtype, compiler present; never
     while torch.compile / torch.export trace the op)."""
-    present = [x for x in tensors if x is not None]
-    if torch.compiler.is_compiling() or any(x.is_cuda or x.dtype != present[-1].dtype for x in present):
-        return False
     from tsrnn.kernels import cpu
 
-    return present[-1].dtype in cpu.DTYPES and cpu.load() is not None
+    return cpu.runnable(tensors, cpu.DTYPES, cpu.load)
 
 
 def _linear_scan_cpu(a, b, h0, reverse, lengths):
