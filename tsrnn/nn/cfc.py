@@ -249,21 +249,29 @@ class _DenseCfCSequence(torch.autograd.Function):
         # times slower on AMD CPUs): every tanh of the loop is a sigmoid, its input doubled by prescaled weights.
         # Backbone layer i computes u_i = tanh(inner z_i) (sigmoid, then 2 s - 1 in place) and the next layer
         # reads outer * u_i; the ff heads keep (1 + tanh) / 2 (their rows doubled), turned into tanh after the loop.
+        # Every layer's bias (the first layer's: its projected inputs) is written into the step buffers for all steps
+        # by one op before the loop, and each step adds its matrix product in place (addmm_): addmm into another
+        # tensor would copy the bias first, one small copy per layer and step.
         ff_rows = p.new_ones(4 * n)
         ff_rows[: 2 * n] = 2.0
         if depth:
-            p_steps = (p.transpose(0, 1) * (2.0 * inner)).unbind(0)
             w_first = (w_h * (2.0 * inner)).t()
             layers = [((w * (2.0 * inner * outer)).t(), b * (2.0 * inner))
                       for w, b in zip(weights[2::2], weights[3::2], strict=True)]
             heads = ((weights[0] * outer * ff_rows[:, None]).t(), weights[1] * ff_rows)
         else:
-            p_steps = (p.transpose(0, 1) * ff_rows).unbind(0)
             w_first = (w_h * ff_rows[:, None]).t()
             layers, heads = [], None
         acts = [new(w_h.shape[0])] + [new(w.shape[1]) for w, _ in layers] if depth else []
         act_steps = [a.unbind(0) for a in acts]
         out, feats, gates, y = new(4 * n), new(2 * n), new(n), new(n)
+        if depth:
+            torch.mul(p.transpose(0, 1), 2.0 * inner, out=acts[0])
+            for a, (_, b) in zip(acts[1:], layers, strict=True):
+                a.copy_(b)
+            out.copy_(heads[1])
+        else:
+            torch.mul(p.transpose(0, 1), ff_rows, out=out)
         out_steps, feat_steps, gate_steps, y_steps = out.unbind(0), feats.unbind(0), gates.unbind(0), y.unbind(0)
         t_a, t_b = out[..., 2 * n : 3 * n].unbind(0), out[..., 3 * n :].unbind(0)
         ff1, ff2 = feats[..., :n].unbind(0), feats[..., n:].unbind(0)
@@ -271,10 +279,10 @@ class _DenseCfCSequence(torch.autograd.Function):
         gaps = None if dt is None else dt.t().to(p.dtype).unsqueeze(-1)  # (L, B, 1)
         dts = None if dt is None else gaps.unbind(0)
         if memory:  # LSTM gates (input, input gate, forget gate, output gate), forget bias +1 folded in
-            mem_in = p_mem.transpose(0, 1).clone()
-            mem_in[..., 2 * n : 3 * n] += 1.0
-            mem_steps, w_rec_t = mem_in.unbind(0), w_rec.t()
+            w_rec_t = w_rec.t()
             lstm, cells, cell_tanh, h_mem = new(4 * n), new(n), new(n), new(n)
+            lstm.copy_(p_mem.transpose(0, 1))
+            lstm[..., 2 * n : 3 * n] += 1.0
             lstm_steps, cell_steps, tanh_steps, h_mem_steps = (lstm.unbind(0), cells.unbind(0), cell_tanh.unbind(0),
                                                                h_mem.unbind(0))
             g_in, g_ig, g_f, g_o = (lstm[..., k * n : (k + 1) * n].unbind(0) for k in range(4))
@@ -284,7 +292,7 @@ class _DenseCfCSequence(torch.autograd.Function):
         h = h0
         for t in range(length):
             if memory:
-                torch.addmm(mem_steps[t], h, w_rec_t, out=lstm_steps[t])
+                lstm_steps[t].addmm_(h, w_rec_t)
                 g_in[t].tanh_()
                 g_sig[t].sigmoid_()
                 c_new = torch.mul(c, g_f[t], out=cell_steps[t]).addcmul_(g_in[t], g_ig[t])
@@ -292,14 +300,14 @@ class _DenseCfCSequence(torch.autograd.Function):
             else:
                 state = h
             if depth:
-                a = torch.addmm(p_steps[t], state, w_first, out=act_steps[0][t]).sigmoid_()
+                a = act_steps[0][t].addmm_(state, w_first).sigmoid_()
                 a = torch.add(minus_one, a, alpha=2.0, out=a)
-                for i, (w, b) in enumerate(layers, start=1):
-                    a = torch.addmm(b, a, w, out=act_steps[i][t]).sigmoid_()
+                for i, (w, _) in enumerate(layers, start=1):
+                    a = act_steps[i][t].addmm_(a, w).sigmoid_()
                     a = torch.add(minus_one, a, alpha=2.0, out=a)
-                torch.addmm(heads[1], a, heads[0], out=out_steps[t])
+                out_steps[t].addmm_(a, heads[0])
             else:
-                torch.addmm(p_steps[t], state, w_first, out=out_steps[t])
+                out_steps[t].addmm_(state, w_first)
             torch.sigmoid(pre_ff[t], out=feat_steps[t])  # (1 + tanh ff) / 2
             if dts is None:
                 torch.add(t_a[t], t_b[t], out=gate_steps[t]).sigmoid_()
