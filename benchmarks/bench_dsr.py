@@ -171,6 +171,8 @@ def main():
                    help="adaptive GTF, GTF with a fixed --shplrnn-alpha, or sparse forcing every --shplrnn-tau steps")
     p.add_argument("--shplrnn-tau", type=int, default=1, help="the forcing interval of --shplrnn-forcing sparse")
     p.add_argument("--shplrnn-alpha", type=float, default=0.1, help="the fixed alpha of --shplrnn-forcing gtf")
+    p.add_argument("--shplrnn-hidden", type=int, default=50,
+                   help="the shPLRNN's hidden layer width L (the GTF paper's default: 100)")
     p.add_argument("--shplrnn-select", type=int, default=None,
                    help="shPLRNN model selection on the training data every this many epochs")
     args = p.parse_args()
@@ -195,7 +197,7 @@ def main():
             continue
         forcing = {"agtf": {}, "gtf": {"alpha": args.shplrnn_alpha},
                    "sparse": {"forcing": "sparse", "tau": args.shplrnn_tau}}[args.shplrnn_forcing]
-        est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=50, lr=5e-3, max_epochs=args.epochs_shplrnn,
+        est = ShallowPLRNNReconstructor(n_latent=3, hidden_dim=args.shplrnn_hidden, lr=5e-3, max_epochs=args.epochs_shplrnn,
                                         dt=DT, select_every=args.shplrnn_select, random_state=args.seed, **forcing)
         tau = f"{args.shplrnn_tau}" if args.shplrnn_tau > 1 else ""
         label = {"agtf": "aGTF", "gtf": f"GTF{args.shplrnn_alpha:g}", "sparse": f"STF{tau}"}[args.shplrnn_forcing]
