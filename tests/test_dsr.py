@@ -11,7 +11,7 @@ from sklearn.base import clone
 from tsrnn.datasets import make_lorenz96, make_trajectory
 from tsrnn.datasets.dynamical import lorenz63_field, lorenz63_jacobian, rossler_field, rossler_jacobian
 
-from tsrnn import ALRNNReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor, load
+from tsrnn import ALRNNReconstructor, PLRNNReconstructor, ShallowPLRNNReconstructor, WARPReconstructor, load
 from tsrnn.metrics import (
     lyapunov_spectrum,
     lyapunov_spectrum_flow,
@@ -436,3 +436,43 @@ def test_reconstructor_bad_input(lorenz):
         PLRNNReconstructor(n_latent=4, **FAST).fit(lorenz).predict(lorenz[:, :2])
     with pytest.raises(ValueError, match="n_relu"):
         ALRNNReconstructor(n_latent=4, n_relu=2, **FAST).fit(lorenz)
+
+
+@pytest.mark.parametrize("cls, params", [(ShallowPLRNNReconstructor, {"hidden_dim": 8}),
+                                         (ALRNNReconstructor, {"n_latent": 6, "forcing": "sparse", "tau": 8}),
+                                         (WARPReconstructor, {"root_width": 6})])
+def test_reconstructor_partial_fit(cls, params, lorenz, monkeypatch, tmp_path):
+    """partial_fit: on an unfitted reconstructor the first epoch of a fit at the constant rate lr; later calls
+    continue the map, RAdam's moments and adaptive GTF's alpha, with new windows, one epoch each."""
+    fast = {**params, **FAST, "lr": 2e-3}
+    start_alphas, init = [], DSRLightningModule.__init__
+    monkeypatch.setattr(DSRLightningModule, "__init__",
+                        lambda self, *a, **kw: start_alphas.append(kw["alpha"]) or init(self, *a, **kw))
+    est = cls(**fast).partial_fit(lorenz)
+    once = cls(**{**fast, "max_epochs": 1, "end_lr": 2e-3}).fit(lorenz)
+    np.testing.assert_array_equal(est.simulate(30), once.simulate(30))
+    first_alpha, x0 = est.alpha_, est.x0_.copy()
+    before = {k: v.clone() for k, v in est.module_.state_dict().items()}
+    est.set_params(lr=1e-3)
+    est.partial_fit(lorenz[1000:])
+    assert [row["epoch"] for row in est.history_] == [0, 1] and est.n_epochs_trained_ == 2
+    assert any(not torch.equal(before[k], v) for k, v in est.module_.state_dict().items())
+    assert all(entry["step"] == 2 * FAST["batches_per_epoch"] for entry in est._partial_fit_optimizer["state"].values())
+    assert [g["lr"] for g in est._partial_fit_optimizer["param_groups"]] == [1e-3]  # the lr of the call
+    np.testing.assert_array_equal(est.x0_, x0)  # simulate's default start: the first call's
+    assert np.isfinite(est.simulate(100)).all()
+    adaptive = est.alpha is None and est.forcing == "gtf"
+    assert start_alphas[2] == (first_alpha if adaptive else 0.0)  # aGTF goes on from the first call's alpha
+    if adaptive:
+        assert first_alpha != 1.0  # (the value a new aGTF starts from)
+    with pytest.raises(ValueError, match="has 2 dimensions, but the reconstructor was fitted with 3"):
+        est.partial_fit(lorenz[:, :2])
+    # fit starts over; partial_fit after it continues the fitted map with a new optimizer
+    est.fit(lorenz)
+    assert len(est.history_) == FAST["max_epochs"] and est._partial_fit_optimizer is None
+    est.partial_fit(lorenz)
+    assert len(est.history_) == FAST["max_epochs"] + 1
+    assert all(entry["step"] == FAST["batches_per_epoch"] for entry in est._partial_fit_optimizer["state"].values())
+    est.save(tmp_path / "m")
+    back = load(tmp_path / "m").partial_fit(lorenz)  # a loaded reconstructor trains on
+    assert len(back.history_) == FAST["max_epochs"] + 2 and np.isfinite(back.simulate(50)).all()

@@ -191,58 +191,95 @@ class DSRReconstructor(BaseEstimator):
         -------
         self
         """
+        return self._fit(X, times, partial=False)
+
+    def partial_fit(self, X, y=None, times=None):
+        """One epoch of training (``batches_per_epoch`` batches of windows drawn from ``X``) at the constant
+        learning rate ``lr``, continuing the fitted map; on an unfitted reconstructor, the first epoch of a new
+        one.
+
+        RAdam's moment estimates carry over from the previous ``partial_fit`` call (after ``fit`` or
+        :func:`tsrnn.load` the first call starts a new optimizer), and adaptive GTF continues from ``alpha_``.
+        ``end_lr`` and ``select_every`` belong to ``fit`` and do not apply; ``history_`` grows by one epoch per
+        call, and ``simulate``'s default start stays the first call's.
+
+        Parameters
+        ----------
+        X, y, times
+            As in :meth:`fit`; the trajectories must have the dimensions of the first call.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, times, partial=True)
+
+    def _fit(self, X, times, partial):
         import torch
 
         from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, SelectByDivergence
-        from tsrnn.training.trainer import HistoryCallback, StopOnNonFiniteLoss, make_trainer, quiet, resolve_accelerator
+        from tsrnn.training.trainer import (
+            HistoryCallback,
+            StopOnNonFiniteLoss,
+            make_trainer,
+            optimizer_state_on_cpu,
+            quiet,
+            resolve_accelerator,
+        )
 
         self._validate()
-        trajectories = self._trajectories(X, allow_nan=True)
+        resume = partial and getattr(self, "module_", None) is not None
+        trajectories = self._trajectories(X, allow_nan=True, n_dims=self.n_features_in_ if resume else None)
         if times is not None:
             trajectories = self._on_grid(trajectories, times)
-        self.n_features_in_ = trajectories[0].shape[1]
-        self._validate_latent(self.n_features_in_)
+        if not resume:
+            self.n_features_in_ = trajectories[0].shape[1]
+            self._validate_latent(self.n_features_in_)
         too_short = [len(x) for x in trajectories if len(x) <= self.seq_len]
         if too_short:
             raise ValueError(f"X has a trajectory of {too_short[0]} steps, not more than seq_len = {self.seq_len}")
-        seed = seed_from(self.random_state)
+        seed = seed_from(self.random_state) + (self.n_epochs_trained_ if resume else 0)  # new windows every call
         try:
             data = RandomWindows(trajectories, self.seq_len, self.batch_size * self.batches_per_epoch, self.noise,
                                  seed=seed)
         except ValueError as err:
             raise ValueError(f"X: {err}") from None
-        # the default start of simulate: the first fully observed row of the first trajectory that has one
-        first, row = data.first_complete_row()
-        self.x0_ = trajectories[first][row].copy()
-        all_x = np.concatenate(trajectories)
-        self.data_range_ = (float(np.nanmin(all_x)), float(np.nanmax(all_x)))
+        if not resume:  # the default start of simulate: the first fully observed row of the first trajectory with one
+            first, row = data.first_complete_row()
+            self.x0_ = trajectories[first][row].copy()
+            all_x = np.concatenate(trajectories)
+            self.data_range_ = (float(np.nanmin(all_x)), float(np.nanmax(all_x)))
         cuda = resolve_accelerator(self.device) == "gpu"
+        epochs = 1 if partial else self.max_epochs
+        adaptive = self.forcing == "gtf" and self.alpha is None
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
-            model = self._build_model()
+            model = self.module_.float().train() if resume else self._build_model()
             loader = torch.utils.data.DataLoader(data, batch_size=self.batch_size)
-            adaptive = self.forcing == "gtf" and self.alpha is None
-            module = DSRLightningModule(model, forcing=self.forcing, tau=self.tau,
-                                        alpha=1.0 if adaptive else (self.alpha or 0.0), lr=self.lr,
-                                        end_lr=self.end_lr, max_epochs=self.max_epochs,
-                                        missing=not all(c.all() for c in data.complete))
+            alpha = (self.alpha_ if resume else 1.0) if adaptive else (self.alpha or 0.0)
+            module = DSRLightningModule(model, forcing=self.forcing, tau=self.tau, alpha=alpha, lr=self.lr,
+                                        end_lr=self.lr if partial else self.end_lr, max_epochs=epochs,
+                                        missing=not all(c.all() for c in data.complete),
+                                        optimizer_state=getattr(self, "_partial_fit_optimizer", None) if resume else None)
             history, diverged = HistoryCallback(), StopOnNonFiniteLoss()
-            selection = (SelectByDivergence(trajectories[first][:100_000], every=self.select_every)
-                         if self.select_every else None)
+            selection = (SelectByDivergence(trajectories[data.first_complete_row()[0]][:100_000], every=self.select_every)
+                         if self.select_every and not partial else None)
             callbacks = [history, diverged] + ([AdaptiveGTF()] if adaptive else []) + ([selection] if selection else [])
             with quiet(self.verbose):
-                trainer = make_trainer(self.max_epochs, self.device, "32-true", self.verbose, callbacks,
-                                       self.trainer_kwargs)
+                trainer = make_trainer(epochs, self.device, "32-true", self.verbose, callbacks, self.trainer_kwargs)
                 trainer.fit(module, loader)
         if selection is not None and selection.best_state is not None:  # may predate a divergence
             model.load_state_dict(selection.best_state)
         else:
             diverged.raise_if_diverged(self.lr)
-        self.selection_ = selection.scores if selection is not None else None
-        self.selected_epoch_ = selection.best_epoch if selection is not None else None
+        self._partial_fit_optimizer = optimizer_state_on_cpu(trainer.optimizers[0]) if partial else None
+        if not resume:
+            self.selection_ = selection.scores if selection is not None else None
+            self.selected_epoch_ = selection.best_epoch if selection is not None else None
         self.module_ = model.cpu().double().eval()
         self.alpha_ = module.alpha
-        self.history_ = history.history
+        self.history_ = (self.history_ + [{**row, "epoch": row["epoch"] + len(self.history_)} for row in history.history]
+                         if resume else history.history)
         self.n_epochs_trained_ = len(self.history_)
         return self
 
@@ -416,9 +453,9 @@ def _reconstructor(registry_name, model_params, training_defaults=None):
 
 _SUMMARY = """
 
-Methods: ``fit(X)`` on trajectories, ``simulate(n_steps, x0=...)``, ``predict(X, n_steps)``,
-``score(X, metrics=...)``, ``lyapunov_spectrum()``, ``save(path)``; symbolic dynamics of the trained map in
-:mod:`tsrnn.nn.symbolic`.
+Methods: ``fit(X)`` on trajectories, ``partial_fit(X)`` (one more epoch), ``simulate(n_steps, x0=...)``,
+``predict(X, n_steps)``, ``score(X, metrics=...)``, ``lyapunov_spectrum()``, ``save(path)``; symbolic dynamics of
+the trained map in :mod:`tsrnn.nn.symbolic`.
 
 Parameters
 ----------

@@ -211,7 +211,7 @@ class WARPReconstructor(DSRReconstructor):
     __doc__ = ("WARP reconstructor: WARP as an autonomous map, ``x_{t+1} = root_{theta_t}(x_t)`` with the weights "
                "``theta_t = A theta_{t-1} + B (x_t - x_{t-1})`` (:class:`tsrnn.nn.warp.WARPMap`), trained and judged "
                "like the PLRNN reconstructors (free runs, state-space divergence, spectra, Lyapunov exponents)."
-               + DSR_SUMMARY.replace("; symbolic dynamics of the trained map in\n:mod:`tsrnn.nn.symbolic`", "")
+               + DSR_SUMMARY.replace("; symbolic dynamics of\nthe trained map in :mod:`tsrnn.nn.symbolic`", "")
                + RECONSTRUCTOR_DOC + with_defaults(DSR_TRAINING_DOC, RECONSTRUCTOR_DEFAULTS)
                + """
 Examples

@@ -108,15 +108,20 @@ class DSRLightningModule(L.LightningModule):
     missing : bool
         Whether the windows may hold NaN (missing observations). If False, batches are taken as fully observed
         without looking (the look is a host sync per batch on a GPU).
+    optimizer_state : dict, optional
+        A ``state_dict`` of an earlier RAdam over the same model's parameters to continue from (incremental
+        training).
     """
 
     def __init__(self, model, forcing: str = "gtf", tau: int = 16, alpha: float = 0.5, lr: float = 1e-3,
-                 end_lr: float = 1e-5, max_epochs: int = 100, fused: bool = True, missing: bool = True):
+                 end_lr: float = 1e-5, max_epochs: int = 100, fused: bool = True, missing: bool = True,
+                 optimizer_state: dict | None = None):
         super().__init__()
         if forcing not in FORCINGS:
             raise ValueError(f"forcing must be one of {FORCINGS}, got {forcing!r}")
         self.model, self.forcing, self.tau, self.alpha = model, forcing, tau, float(alpha)
         self.lr, self.end_lr, self.max_epochs, self.fused, self.missing = lr, end_lr, max_epochs, fused, missing
+        self.optimizer_state = optimizer_state
         self.forced_states: torch.Tensor | None = None
         self.forced_fraction: torch.Tensor | None = None  # per window, with missing observations
 
@@ -156,6 +161,11 @@ class DSRLightningModule(L.LightningModule):
     def configure_optimizers(self):
         """RAdam with an exponential per-epoch decay from ``lr`` to ``end_lr``."""
         optimizer = torch.optim.RAdam(self.model.parameters(), lr=self.lr)
+        if self.optimizer_state is not None:  # its moment estimates; the learning rate stays this module's
+            optimizer.load_state_dict(self.optimizer_state)
+            for group in optimizer.param_groups:
+                group["lr"] = self.lr
+                group.pop("initial_lr", None)
         gamma = math.exp(math.log(self.end_lr / self.lr) / max(self.max_epochs, 1))
         return {"optimizer": optimizer,
                 "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma), "interval": "epoch"}}

@@ -233,11 +233,16 @@ def fit_network(net, arrays: dict, *, loss: str, optim: OptimizerSettings, max_e
         diverged.raise_if_diverged(optim.lr)
     if not return_optimizer_state:
         return history.history
-    state = trainer.optimizers[0].state_dict()
+    return history.history, optimizer_state_on_cpu(trainer.optimizers[0])
+
+
+def optimizer_state_on_cpu(optimizer) -> dict:
+    """A copy of ``optimizer.state_dict()`` with its tensors on the CPU, from which a later optimizer can resume
+    (``load_state_dict``)."""
+    state = optimizer.state_dict()
     on_cpu = lambda v: v.detach().cpu().clone() if isinstance(v, torch.Tensor) else v  # noqa: E731
-    return history.history, {"state": {k: {name: on_cpu(v) for name, v in entry.items()}
-                                       for k, entry in state["state"].items()},
-                             "param_groups": copy.deepcopy(state["param_groups"])}
+    return {"state": {k: {name: on_cpu(v) for name, v in entry.items()} for k, entry in state["state"].items()},
+            "param_groups": copy.deepcopy(state["param_groups"])}
 
 
 class _BestWeights(L.Callback):
