@@ -441,7 +441,7 @@ def test_reconstructor_bad_input(lorenz):
 @pytest.mark.parametrize("cls, params", [(ShallowPLRNNReconstructor, {"hidden_dim": 8}),
                                          (ALRNNReconstructor, {"n_latent": 6, "forcing": "sparse", "tau": 8}),
                                          (WARPReconstructor, {"root_width": 6})])
-def test_reconstructor_partial_fit(cls, params, lorenz, monkeypatch, tmp_path):
+def test_reconstructor_partial_fit(cls, params, lorenz, monkeypatch, tmp_path, poison_weights):
     """partial_fit: on an unfitted reconstructor the first epoch of a fit at the constant rate lr; later calls
     continue the map, RAdam's moments and adaptive GTF's alpha, with new windows, one epoch each."""
     fast = {**params, **FAST, "lr": 2e-3}
@@ -473,6 +473,14 @@ def test_reconstructor_partial_fit(cls, params, lorenz, monkeypatch, tmp_path):
     est.partial_fit(lorenz)
     assert len(est.history_) == FAST["max_epochs"] + 1
     assert all(entry["step"] == FAST["batches_per_epoch"] for entry in est._partial_fit_optimizer["state"].values())
+    # a diverged call raises and leaves the fitted map as it was
+    kept, history = est.simulate(30), list(est.history_)
+    est.set_params(trainer_kwargs={"callbacks": [poison_weights(0)]})
+    with pytest.raises(FloatingPointError, match="epoch 0"):
+        est.partial_fit(lorenz)
+    np.testing.assert_array_equal(est.simulate(30), kept)
+    assert est.history_ == history
+    est.set_params(trainer_kwargs=None)
     est.save(tmp_path / "m")
     back = load(tmp_path / "m").partial_fit(lorenz)  # a loaded reconstructor trains on
     assert len(back.history_) == FAST["max_epochs"] + 2 and np.isfinite(back.simulate(50)).all()

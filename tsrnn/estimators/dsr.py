@@ -9,6 +9,8 @@ occupation measure with data (:func:`tsrnn.metrics.state_space_divergence`), and
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -254,7 +256,8 @@ class DSRReconstructor(BaseEstimator):
         adaptive = self.forcing == "gtf" and self.alpha is None
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
-            model = self.module_.float().train() if resume else self._build_model()
+            # a copy: a call that fails (a diverged epoch) leaves the fitted map as it was
+            model = copy.deepcopy(self.module_).float().train() if resume else self._build_model()
             loader = torch.utils.data.DataLoader(data, batch_size=self.batch_size)
             alpha = (self.alpha_ if resume else 1.0) if adaptive else (self.alpha or 0.0)
             module = DSRLightningModule(model, forcing=self.forcing, tau=self.tau, alpha=alpha, lr=self.lr,
