@@ -152,6 +152,8 @@ def main():
     p.add_argument("--epochs-alrnn", type=int, default=300)
     p.add_argument("--alrnn-forcing", default="sparse", choices=("sparse", "gtf"),
                    help="the paper's sparse teacher forcing (tau 16) or adaptive generalized teacher forcing")
+    p.add_argument("--alrnn-alpha", type=float, default=None,
+                   help="with --alrnn-forcing gtf: a fixed GTF alpha (default: adaptive GTF)")
     p.add_argument("--alrnn-noise", type=float, default=0.0,
                    help="Gaussian noise added to every AL-RNN training window (the AL-RNN paper's Lorenz setting: 0.05)")
     p.add_argument("--alrnn-tau", type=int, default=16, help="the AL-RNN's sparse forcing interval (the paper's: 16)")
@@ -212,10 +214,12 @@ def main():
         print("shPLRNN", {k: v for k, v in results[key].items() if k != "params"}, flush=True)
         save()
     if "alrnn" in todo:
-        est = ALRNNReconstructor(n_latent=args.alrnn_latent, n_relu=args.alrnn_relu, forcing=args.alrnn_forcing, tau=args.alrnn_tau,
+        est = ALRNNReconstructor(n_latent=args.alrnn_latent, n_relu=args.alrnn_relu, forcing=args.alrnn_forcing,
+                                 alpha=args.alrnn_alpha, tau=args.alrnn_tau,
                                  noise=args.alrnn_noise, select_every=args.alrnn_select,
                                  max_epochs=args.epochs_alrnn, dt=DT, random_state=args.seed)
-        key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else 'aGTF'}{args.tag}"
+        gtf = "aGTF" if args.alrnn_alpha is None else f"GTF{args.alrnn_alpha:g}"
+        key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else gtf}{args.tag}"
         results[key], est = run_tsrnn(est, train, test, times)
         if est.selection_:
             results[key]["selected_epoch"] = est.selected_epoch_
