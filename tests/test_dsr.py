@@ -482,5 +482,6 @@ def test_reconstructor_partial_fit(cls, params, lorenz, monkeypatch, tmp_path, p
     assert est.history_ == history
     est.set_params(trainer_kwargs=None)
     est.save(tmp_path / "m")
-    back = load(tmp_path / "m").partial_fit(lorenz)  # a loaded reconstructor trains on
+    back = load(tmp_path / "m").partial_fit(lorenz)  # a loaded reconstructor trains on, with the saved RAdam state
     assert len(back.history_) == FAST["max_epochs"] + 2 and np.isfinite(back.simulate(50)).all()
+    np.testing.assert_array_equal(back.simulate(50), est.partial_fit(lorenz).simulate(50))

@@ -53,9 +53,29 @@ def test_partial_fit_continues_a_fit_and_keeps_its_classes(panel, tmp_path):
         clf.partial_fit(X[:, :, :1], y)
     with pytest.raises(ValueError, match="missing values.*first fitted on complete data"):
         clf.partial_fit(np.where((np.arange(12) == 3)[None, :, None], np.nan, X), y)
-    clf.save(tmp_path / "m")  # a loaded model continues with a new optimizer
+    clf.save(tmp_path / "m")
     loaded = tsrnn.load(tmp_path / "m").partial_fit(X, y)
     assert loaded.n_epochs_trained_ == 5
+
+
+def test_partial_fit_after_load_continues_the_optimizer(panel, tmp_path):
+    """save keeps the optimizer state of the last partial_fit: after load the next call takes the same step as
+    without saving (a new optimizer would not); saving a fit drops an optimizer.pt written there before."""
+    X, y = panel
+    clf = S5Classifier(**TINY).partial_fit(X, y)
+    clf.save(tmp_path / "m")
+    assert (tmp_path / "m" / "optimizer.pt").is_file()
+    loaded = tsrnn.load(tmp_path / "m").partial_fit(X, y)
+    restarted = tsrnn.load(tmp_path / "m")
+    restarted._partial_fit_optimizer = None
+    restarted.partial_fit(X, y)
+    clf.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert np.abs(restarted.predict_proba(X) - clf.predict_proba(X)).max() > 1e-4
+    clf.fit(X, y)
+    clf.save(tmp_path / "m")
+    assert not (tmp_path / "m" / "optimizer.pt").exists()
+    assert getattr(tsrnn.load(tmp_path / "m"), "_partial_fit_optimizer", None) is None
 
 
 def test_partial_fit_first_call_classes(panel):
@@ -112,3 +132,30 @@ def test_cyclenet_partial_fit_needs_the_times_of_later_chunks():
     shifted = CycleNetForecaster(**f.get_params()).partial_fit(y[:300], times=t[:300])
     shifted.partial_fit(y[300:], times=t[300:] + 24)
     np.testing.assert_allclose(shifted.predict(), f.predict(), rtol=1e-6)
+
+
+def test_diverged_partial_fit_leaves_the_estimator_as_it_was(panel, poison_weights):
+    """A partial_fit that diverges raises and keeps the fitted network, its history and the optimizer state of the
+    call before (training steps a copy; the optimizer steps its state tensors in place)."""
+    X, y = panel
+    clf = S5Classifier(**TINY).partial_fit(X, y)
+    proba, history = clf.predict_proba(X), list(clf.history_)
+    optimizer = {k: {n: v.clone() for n, v in entry.items()} for k, entry in clf._partial_fit_optimizer["state"].items()}
+    clf.set_params(trainer_kwargs={"callbacks": [poison_weights(0)]})
+    with pytest.raises(FloatingPointError, match="epoch 0"):
+        clf.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    assert clf.history_ == history
+    for k, entry in clf._partial_fit_optimizer["state"].items():
+        for name, value in entry.items():
+            torch.testing.assert_close(value, optimizer[k][name], rtol=0, atol=0)
+
+
+def test_copy_network_keeps_the_ssm_tags():
+    """partial_fit trains a copy of the network; the copy keeps the SSM parameters' own optimizer group."""
+    from tsrnn.nn.blocks import copy_network, is_ssm_parameter
+
+    clf = S5Classifier(**TINY).fit(np.random.default_rng(1).standard_normal((8, 6, 2)), np.array(["a", "b"] * 4))
+    tags = [is_ssm_parameter(p) for p in clf.module_.parameters()]
+    assert any(tags) and not all(tags)
+    assert [is_ssm_parameter(p) for p in copy_network(clf.module_).parameters()] == tags

@@ -2,7 +2,9 @@
 
 A saved estimator is a directory with ``config.json`` (format version, tsrnn version, registry name,
 ``get_params()``, fitted metadata) and ``weights.pt`` (a state dict saved from CPU tensors, loaded with
-``weights_only=True``).
+``weights_only=True``). An estimator last trained by ``partial_fit`` also writes ``optimizer.pt``, the optimizer's
+state dict (loaded the same way), so that ``partial_fit`` after :func:`load` continues with the moment estimates
+of the call before :func:`save`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from pathlib import Path
 
 FORMAT_VERSION = 1
+OPTIMIZER_FILE = "optimizer.pt"
 
 
 def save(estimator, path) -> None:
@@ -39,6 +42,11 @@ def save(estimator, path) -> None:
     (path / "config.json").write_text(json.dumps(config, indent=2))
     state = {} if estimator.module_ is None else {k: v.detach().cpu() for k, v in estimator.module_.state_dict().items()}
     torch.save(state, path / "weights.pt")
+    optimizer_state = getattr(estimator, "_partial_fit_optimizer", None)
+    if optimizer_state is not None:
+        torch.save(optimizer_state, path / OPTIMIZER_FILE)
+    else:  # a directory saved to before, by a partially fitted estimator
+        (path / OPTIMIZER_FILE).unlink(missing_ok=True)
 
 
 def load(path, device: str = "cpu"):
@@ -73,6 +81,8 @@ def load(path, device: str = "cpu"):
         net.load_state_dict(torch.load(path / "weights.pt", map_location=device, weights_only=True))
         net = net.to(device).eval()
     est.module_ = net
+    if (path / OPTIMIZER_FILE).is_file():
+        est._partial_fit_optimizer = torch.load(path / OPTIMIZER_FILE, map_location="cpu", weights_only=True)
     return est
 
 

@@ -9,8 +9,6 @@ occupation measure with data (:func:`tsrnn.metrics.state_space_divergence`), and
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -200,8 +198,9 @@ class DSRReconstructor(BaseEstimator):
         learning rate ``lr``, continuing the fitted map; on an unfitted reconstructor, the first epoch of a new
         one.
 
-        RAdam's moment estimates carry over from the previous ``partial_fit`` call (after ``fit`` or
-        :func:`tsrnn.load` the first call starts a new optimizer), and adaptive GTF continues from ``alpha_``.
+        RAdam's moment estimates carry over from the previous ``partial_fit`` call, also through :meth:`save` and
+        :func:`tsrnn.load` (after ``fit`` the first call starts a new optimizer), and adaptive GTF continues from
+        ``alpha_``.
         ``end_lr`` and ``select_every`` belong to ``fit`` and do not apply; ``history_`` grows by one epoch per
         call, and ``simulate``'s default start stays the first call's.
 
@@ -219,6 +218,7 @@ class DSRReconstructor(BaseEstimator):
     def _fit(self, X, times, partial):
         import torch
 
+        from tsrnn.nn.blocks import copy_network
         from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, SelectByDivergence
         from tsrnn.training.trainer import (
             HistoryCallback,
@@ -257,7 +257,7 @@ class DSRReconstructor(BaseEstimator):
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
             # a copy: a call that fails (a diverged epoch) leaves the fitted map as it was
-            model = copy.deepcopy(self.module_).float().train() if resume else self._build_model()
+            model = copy_network(self.module_).float().train() if resume else self._build_model()
             loader = torch.utils.data.DataLoader(data, batch_size=self.batch_size)
             alpha = (self.alpha_ if resume else 1.0) if adaptive else (self.alpha or 0.0)
             module = DSRLightningModule(model, forcing=self.forcing, tau=self.tau, alpha=alpha, lr=self.lr,

@@ -7,6 +7,7 @@ residual blocks around mixers and maps ``(B, L, n_inputs)`` to features ``(B, L,
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -26,6 +27,15 @@ def mark_ssm_parameter(param: nn.Parameter) -> nn.Parameter:
 def is_ssm_parameter(param: nn.Parameter) -> bool:
     """Whether :func:`mark_ssm_parameter` tagged ``param``."""
     return getattr(param, _SSM_FLAG, False)
+
+
+def copy_network(net: nn.Module) -> nn.Module:
+    """A deep copy of ``net`` with its parameters' SSM tags (``copy.deepcopy`` of a parameter drops them)."""
+    twin = copy.deepcopy(net)
+    for param, copied in zip(net.parameters(), twin.parameters(), strict=True):
+        if is_ssm_parameter(param):
+            mark_ssm_parameter(copied)
+    return twin
 
 
 def complex_pairs(z: np.ndarray) -> torch.Tensor:

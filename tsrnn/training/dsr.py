@@ -28,6 +28,7 @@ import torch
 from torch.utils.data import Dataset
 
 from tsrnn.training.forcing import forced_recurrence, forced_recurrence_ref, keep_factors
+from tsrnn.training.module import load_optimizer_state
 
 FORCINGS = ("gtf", "sparse")
 
@@ -162,7 +163,7 @@ class DSRLightningModule(L.LightningModule):
         """RAdam with an exponential per-epoch decay from ``lr`` to ``end_lr``."""
         optimizer = torch.optim.RAdam(self.model.parameters(), lr=self.lr)
         if self.optimizer_state is not None:  # its moment estimates; the learning rate stays this module's
-            optimizer.load_state_dict(self.optimizer_state)
+            load_optimizer_state(optimizer, self.optimizer_state)
             for group in optimizer.param_groups:
                 group["lr"] = self.lr
                 group.pop("initial_lr", None)

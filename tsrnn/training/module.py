@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import lightning as L
 import torch
 from torch.nn import functional as F
@@ -123,7 +125,7 @@ class SequenceLightningModule(L.LightningModule):
             groups.append({"params": ssm, "lr": optim.ssm_lr, "weight_decay": 0.0})
         optimizer = torch.optim.AdamW(groups)
         if self.optimizer_state is not None:
-            optimizer.load_state_dict(self.optimizer_state)
+            load_optimizer_state(optimizer, self.optimizer_state)
             for group, settings in zip(optimizer.param_groups, groups, strict=True):
                 group.update(lr=settings["lr"], weight_decay=settings["weight_decay"], initial_lr=settings["lr"])
         if optim.constant:
@@ -133,3 +135,12 @@ class SequenceLightningModule(L.LightningModule):
         factor = lambda step: optim.factor(step, steps_per_epoch=steps_per_epoch, max_epochs=max_epochs)  # noqa: E731
         schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def load_optimizer_state(optimizer, state: dict) -> None:
+    """Load a copy of the ``state_dict`` ``state`` into ``optimizer``.
+
+    ``load_state_dict`` keeps the given tensors when they are already on the parameters' device and dtype, and the
+    optimizer then steps them in place: a copy keeps ``state`` as it was, e.g. for a ``partial_fit`` that diverges.
+    """
+    optimizer.load_state_dict(copy.deepcopy(state))
