@@ -363,7 +363,7 @@ def test_training_is_quiet_and_writes_nothing(panel, tmp_path, monkeypatch, capf
 
 
 def test_ssm_parameters_get_their_own_optimizer_group():
-    from tsrnn.nn import S5Backbone, SequencePoolingNet, is_ssm_parameter
+    from tsrnn.nn import S5Backbone, SequencePoolingNet
     from tsrnn.training import SequenceLightningModule
     from tsrnn.training.schedule import OptimizerSettings
 
@@ -375,7 +375,14 @@ def test_ssm_parameters_get_their_own_optimizer_group():
     assert (ssm["lr"], ssm["weight_decay"]) == (1e-4, 0.0)
     names = {id(p): n for n, p in net.named_parameters()}
     assert sorted(names[id(p)].rsplit(".", 1)[-1] for p in ssm["params"]) == ["B", "Lambda_im", "Lambda_re", "log_step"]
-    assert all(not is_ssm_parameter(p) for p in regular["params"])
+    assert len(regular["params"]) + len(ssm["params"]) == len(list(net.parameters()))
+
+
+def test_mark_ssm_parameters_names_what_is_missing():
+    from tsrnn.nn import mark_ssm_parameters
+
+    with pytest.raises(ValueError, match=r"Linear has no parameter named \['A'\]"):
+        mark_ssm_parameters(torch.nn.Linear(2, 2), "weight", "A")
 
 
 def test_ssm_streaming_equals_predict(panel):

@@ -151,11 +151,21 @@ def test_diverged_partial_fit_leaves_the_estimator_as_it_was(panel, poison_weigh
             torch.testing.assert_close(value, optimizer[k][name], rtol=0, atol=0)
 
 
-def test_copy_network_keeps_the_ssm_tags():
-    """partial_fit trains a copy of the network; the copy keeps the SSM parameters' own optimizer group."""
-    from tsrnn.nn.blocks import copy_network, is_ssm_parameter
+def test_copies_keep_the_ssm_parameter_group(panel):
+    """The SSM tags live on the modules, so a deep copy or a pickle of an estimator keeps the SSM parameters'
+    own optimizer group: its next partial_fit equals the original's (a copy whose tags were dropped fails, its
+    optimizer has one group for the kept state's two)."""
+    import copy
+    import pickle
 
-    clf = S5Classifier(**TINY).fit(np.random.default_rng(1).standard_normal((8, 6, 2)), np.array(["a", "b"] * 4))
-    tags = [is_ssm_parameter(p) for p in clf.module_.parameters()]
-    assert any(tags) and not all(tags)
-    assert [is_ssm_parameter(p) for p in copy_network(clf.module_).parameters()] == tags
+    from tsrnn.nn.blocks import split_ssm_parameters
+
+    X, y = panel
+    clf = S5Classifier(**TINY).partial_fit(X, y)
+    regular, ssm = split_ssm_parameters(clf.module_)
+    assert regular and ssm
+    copies = [copy.deepcopy(clf), pickle.loads(pickle.dumps(clf))]
+    clf.partial_fit(X, y)
+    for twin in copies:
+        assert [len(group) for group in split_ssm_parameters(twin.module_)] == [len(regular), len(ssm)]
+        np.testing.assert_array_equal(twin.partial_fit(X, y).predict_proba(X), clf.predict_proba(X))

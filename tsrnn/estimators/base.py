@@ -9,6 +9,7 @@ so that ``get_params``/``set_params``/``clone`` see every parameter.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import warnings
 
@@ -238,7 +239,6 @@ class BaseSequenceEstimator(BaseEstimator):
         """
         import torch
 
-        from tsrnn.nn.blocks import copy_network
         from tsrnn.training.trainer import fit_network, resolve_accelerator
 
         resume = partial and self._resumable()
@@ -249,7 +249,7 @@ class BaseSequenceEstimator(BaseEstimator):
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
             # a copy: a call that fails (a diverged epoch) leaves the fitted network as it was
-            net = copy_network(self.module_).train() if resume else build()
+            net = copy.deepcopy(self.module_).train() if resume else build()
             result = fit_network(
                 net, arrays, loss=loss, optim=optim.without_schedule() if partial else optim,
                 max_epochs=1 if partial else self.max_epochs, batch_size=self.batch_size,

@@ -9,6 +9,8 @@ occupation measure with data (:func:`tsrnn.metrics.state_space_divergence`), and
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -218,7 +220,6 @@ class DSRReconstructor(BaseEstimator):
     def _fit(self, X, times, partial):
         import torch
 
-        from tsrnn.nn.blocks import copy_network
         from tsrnn.training.dsr import AdaptiveGTF, DSRLightningModule, RandomWindows, SelectByDivergence
         from tsrnn.training.trainer import (
             HistoryCallback,
@@ -257,7 +258,7 @@ class DSRReconstructor(BaseEstimator):
         with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
             torch.manual_seed(seed)
             # a copy: a call that fails (a diverged epoch) leaves the fitted map as it was
-            model = copy_network(self.module_).float().train() if resume else self._build_model()
+            model = copy.deepcopy(self.module_).float().train() if resume else self._build_model()
             loader = torch.utils.data.DataLoader(data, batch_size=self.batch_size)
             alpha = (self.alpha_ if resume else 1.0) if adaptive else (self.alpha or 0.0)
             module = DSRLightningModule(model, forcing=self.forcing, tau=self.tau, alpha=alpha, lr=self.lr,

@@ -5,8 +5,8 @@ from tsrnn.nn.blocks import (
     ResidualSequenceBlock,
     SequenceBackbone,
     SSMMixer,
-    is_ssm_parameter,
-    mark_ssm_parameter,
+    mark_ssm_parameters,
+    split_ssm_parameters,
 )
 from tsrnn.nn.heads import DirectForecastNet, SequencePoolingNet
 from tsrnn.nn.lssl import LSSLSSM, LSSLBackbone
@@ -16,4 +16,4 @@ from tsrnn.nn.s5 import S5SSM, S5Backbone
 
 __all__ = ["ConvSSMMixer", "DirectForecastNet", "LSSLBackbone", "LSSLSSM", "ResidualSequenceBlock", "S4Backbone",
            "S4DBackbone", "S4DSSM", "S4SSM", "S5Backbone", "S5SSM", "SSMMixer", "SequenceBackbone",
-           "SequencePoolingNet", "is_ssm_parameter", "mark_ssm_parameter"]
+           "SequencePoolingNet", "mark_ssm_parameters", "split_ssm_parameters"]

@@ -7,7 +7,6 @@ residual blocks around mixers and maps ``(B, L, n_inputs)`` to features ``(B, L,
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -15,27 +14,41 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-_SSM_FLAG = "_tsrnn_ssm"
+_SSM_NAMES = "_tsrnn_ssm_parameters"
 
 
-def mark_ssm_parameter(param: nn.Parameter) -> nn.Parameter:
-    """Tag a parameter as an SSM parameter (Lambda, B, step): it gets its own lr and no weight decay."""
-    setattr(param, _SSM_FLAG, True)
-    return param
+def mark_ssm_parameters(module: nn.Module, *names: str) -> None:
+    """Tag parameters of ``module``, by attribute name, as SSM parameters (Lambda, B, step): they get their own
+    lr and no weight decay.
+
+    The tag lives on the module, not on the parameter, so ``copy.deepcopy`` and ``pickle`` of the network keep it
+    (``copy.deepcopy`` of a parameter drops its attributes).
+
+    Raises
+    ------
+    ValueError
+        If ``module`` has no parameter of one of the ``names``.
+    """
+    missing = [name for name in names if not isinstance(module._parameters.get(name), nn.Parameter)]
+    if missing:
+        raise ValueError(f"{type(module).__name__} has no parameter named {missing}")
+    setattr(module, _SSM_NAMES, getattr(module, _SSM_NAMES, frozenset()) | frozenset(names))
 
 
-def is_ssm_parameter(param: nn.Parameter) -> bool:
-    """Whether :func:`mark_ssm_parameter` tagged ``param``."""
-    return getattr(param, _SSM_FLAG, False)
+def ssm_parameter_names(net: nn.Module) -> frozenset[str]:
+    """The qualified names (as in ``net.named_parameters()``) of the parameters tagged by
+    :func:`mark_ssm_parameters` anywhere in ``net``."""
+    return frozenset(f"{prefix}.{name}" if prefix else name
+                     for prefix, module in net.named_modules()
+                     for name in getattr(module, _SSM_NAMES, ()))
 
 
-def copy_network(net: nn.Module) -> nn.Module:
-    """A deep copy of ``net`` with its parameters' SSM tags (``copy.deepcopy`` of a parameter drops them)."""
-    twin = copy.deepcopy(net)
-    for param, copied in zip(net.parameters(), twin.parameters(), strict=True):
-        if is_ssm_parameter(param):
-            mark_ssm_parameter(copied)
-    return twin
+def split_ssm_parameters(net: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    """The trainable parameters of ``net`` as ``(regular, ssm)``: untagged and tagged by
+    :func:`mark_ssm_parameters`, each in ``net.parameters()`` order."""
+    tagged = ssm_parameter_names(net)
+    named = [(name, p) for name, p in net.named_parameters() if p.requires_grad]
+    return [p for name, p in named if name not in tagged], [p for name, p in named if name in tagged]
 
 
 def complex_pairs(z: np.ndarray) -> torch.Tensor:

@@ -17,7 +17,7 @@ import math
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, log_uniform_steps, mark_ssm_parameter
+from tsrnn.nn.blocks import ConvSSMMixer, ResidualSequenceBlock, SequenceBackbone, log_uniform_steps, mark_ssm_parameters
 from tsrnn.ops.hippo import MEASURES, hippo
 from tsrnn.ops.ssm_conv import krylov
 
@@ -47,14 +47,16 @@ class LSSLSSM(ConvSSMMixer):
         dtype = torch.get_default_dtype()
         A, B = torch.tensor(A, dtype=dtype), torch.tensor(B, dtype=dtype)
         if learn_A:
-            self.A, self.B = mark_ssm_parameter(nn.Parameter(A)), mark_ssm_parameter(nn.Parameter(B))
+            self.A, self.B = nn.Parameter(A), nn.Parameter(B)
+            mark_ssm_parameters(self, "A", "B")
         else:
             self.register_buffer("A", A)
             self.register_buffer("B", B)
         self.d_model, self.d_state, self.bidirectional = d_model, d_state, bidirectional
         self.C = nn.Parameter(torch.randn(2 if bidirectional else 1, d_model, d_state) / math.sqrt(d_state))
         self.D = nn.Parameter(torch.randn(d_model))
-        self.log_step = mark_ssm_parameter(nn.Parameter(log_uniform_steps(d_model, dt_min, dt_max)))
+        self.log_step = nn.Parameter(log_uniform_steps(d_model, dt_min, dt_max))
+        mark_ssm_parameters(self, "log_step")
 
     def discretize(self, step: torch.Tensor):
         """Bilinear ``(A_bar (..., N, N), B_bar (..., N))`` for steps of any shape ``(...)``."""

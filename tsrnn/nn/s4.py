@@ -27,7 +27,7 @@ from tsrnn.nn.blocks import (
     SequenceBackbone,
     complex_pairs,
     log_uniform_steps,
-    mark_ssm_parameter,
+    mark_ssm_parameters,
 )
 from tsrnn.ops.dplr import dplr_dense, dplr_kernel
 from tsrnn.ops.hippo import nplr
@@ -77,8 +77,7 @@ class S4SSM(ConvSSMMixer):
         self.C = nn.Parameter(torch.randn(2 if bidirectional else 1, H, d_state // 2, 2) * math.sqrt(0.5))
         self.D = nn.Parameter(torch.randn(H))
         self.log_step = nn.Parameter(log_uniform_steps(H, dt_min, dt_max))
-        for p in (self.log_A_real, self.A_imag, self.P, self.B, self.log_step):
-            mark_ssm_parameter(p)
+        mark_ssm_parameters(self, "log_A_real", "A_imag", "P", "B", "log_step")
 
     # -- parameters --------------------------------------------------------------------------------
     def full_parameters(self):

@@ -30,7 +30,7 @@ from tsrnn.nn.blocks import (
     SequenceBackbone,
     complex_pairs,
     log_uniform_steps,
-    mark_ssm_parameter,
+    mark_ssm_parameters,
 )
 from tsrnn.ops.discretize import discretize_diag
 from tsrnn.ops.hippo import nplr
@@ -94,8 +94,7 @@ class S4DSSM(ConvSSMMixer):
         self.C = nn.Parameter(torch.randn(2 if bidirectional else 1, H, N2, 2) * math.sqrt(0.5))
         self.D = nn.Parameter(torch.randn(H))
         self.log_step = nn.Parameter(log_uniform_steps(H, dt_min, dt_max))
-        for p in (self.log_A_real, self.A_imag, self.B, self.log_step):
-            mark_ssm_parameter(p)
+        mark_ssm_parameters(self, "log_A_real", "A_imag", "B", "log_step")
 
     def eigenvalues(self) -> torch.Tensor:
         """``Lambda``, shape (H, N/2), complex, ``Re < 0``."""

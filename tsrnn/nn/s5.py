@@ -24,7 +24,7 @@ from tsrnn.nn.blocks import (
     SSMMixer,
     complex_pairs,
     log_uniform_steps,
-    mark_ssm_parameter,
+    mark_ssm_parameters,
     reverse_gaps,
 )
 from tsrnn.ops.discretize import discretize_diag
@@ -86,8 +86,7 @@ class S5SSM(SSMMixer):
         self.C = nn.Parameter(complex_pairs(np.concatenate(Ct, axis=1)))  # (H, n_out_blocks * P', 2)
         self.D = nn.Parameter(torch.randn(d_model))
         self.log_step = nn.Parameter(log_uniform_steps(n_complex, dt_min, dt_max))
-        for p in (self.Lambda_re, self.Lambda_im, self.B, self.log_step):
-            mark_ssm_parameter(p)
+        mark_ssm_parameters(self, "Lambda_re", "Lambda_im", "B", "log_step")
         self.n_complex = n_complex
 
     # -- parameters in complex form -------------------------------------------------------------------

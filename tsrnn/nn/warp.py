@@ -24,7 +24,7 @@ import math
 import torch
 from torch import nn
 
-from tsrnn.nn.blocks import mark_ssm_parameter
+from tsrnn.nn.blocks import mark_ssm_parameters
 from tsrnn.nn.heads import instance_normalize, last_valid
 from tsrnn.nn.plrnn import LatentMap
 from tsrnn.ops.weight_scan import dense_scan, diagonal_scan, dplr_scan
@@ -116,12 +116,13 @@ class Transition(nn.Module):
             raise ValueError(f"transition must be one of {TRANSITIONS}, got {kind!r}")
         self.kind, self.dim = kind, dim
         if kind == "dense":  # A = I + W / D: one Adam step moves the spectrum by at most ~lr (see the class doc)
-            self.W = mark_ssm_parameter(nn.Parameter(torch.zeros(dim, dim)))
+            self.W = nn.Parameter(torch.zeros(dim, dim))
         else:
-            self.a = mark_ssm_parameter(nn.Parameter(torch.ones(dim)))
+            self.a = nn.Parameter(torch.ones(dim))
         if kind == "dplr":
-            self.P = mark_ssm_parameter(nn.Parameter(torch.randn(dim, rank) / math.sqrt(dim)))
-            self.Q = mark_ssm_parameter(nn.Parameter(torch.zeros(dim, rank)))
+            self.P = nn.Parameter(torch.randn(dim, rank) / math.sqrt(dim))
+            self.Q = nn.Parameter(torch.zeros(dim, rank))
+        mark_ssm_parameters(self, *self._parameters)
 
     def matrix(self) -> torch.Tensor:
         """``A`` materialized, shape (D, D)."""
@@ -270,7 +271,8 @@ class WARP(nn.Module):
                             activation)
         self.dim, self.d_input, self.d_output = self.root.n_params, d_input, d_output
         self.transition = Transition(transition, self.dim, rank)
-        self.B = mark_ssm_parameter(nn.Parameter(torch.zeros(self.dim, d_input)))
+        self.B = nn.Parameter(torch.zeros(self.dim, d_input))
+        mark_ssm_parameters(self, "B")
         root_init = self.root.init_vector(zero_output=physics is not None)  # a physics formula starts at R = 0
         if init_state == "hypernet":
             self.hypernet = GradualMLP(d_input, self.dim, 2, root_init)

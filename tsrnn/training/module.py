@@ -8,7 +8,7 @@ import lightning as L
 import torch
 from torch.nn import functional as F
 
-from tsrnn.nn.blocks import is_ssm_parameter
+from tsrnn.nn.blocks import split_ssm_parameters
 from tsrnn.training.schedule import OptimizerSettings
 
 LOSSES = ("mse", "cross_entropy", "quantile")
@@ -118,8 +118,7 @@ class SequenceLightningModule(L.LightningModule):
         """AdamW over the regular and the state-space parameter groups; unless the learning rate stays constant,
         a per-step ``LambdaLR`` following :meth:`OptimizerSettings.factor`."""
         optim = self.optim
-        ssm = [p for p in self.net.parameters() if p.requires_grad and is_ssm_parameter(p)]
-        regular = [p for p in self.net.parameters() if p.requires_grad and not is_ssm_parameter(p)]
+        regular, ssm = split_ssm_parameters(self.net)
         groups = [{"params": regular, "lr": optim.lr, "weight_decay": optim.weight_decay}]
         if ssm:
             groups.append({"params": ssm, "lr": optim.ssm_lr, "weight_decay": 0.0})

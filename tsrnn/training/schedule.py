@@ -36,7 +36,7 @@ class OptimizerSettings:
     weight_decay : float
         Weight decay of the regular group.
     ssm_lr : float
-        Learning rate of parameters tagged by :func:`tsrnn.nn.blocks.mark_ssm_parameter` (no weight decay).
+        Learning rate of parameters tagged by :func:`tsrnn.nn.blocks.mark_ssm_parameters` (no weight decay).
     lr_decay : float
         Per-epoch multiplicative decay of every learning rate, applied after epoch ``lr_decay_start`` (1.0: none).
     lr_decay_start : int
