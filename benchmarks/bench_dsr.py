@@ -83,7 +83,7 @@ def run_tsrnn(est, train, test, times=None):
     seconds = time.perf_counter() - t0
     gen = est.simulate(N, x0=test[0])
     out = {**metrics(test, gen), "fit_seconds": seconds, "epochs": est.n_epochs_trained_,
-           "params": {k: v for k, v in est.get_params().items() if k != "trainer_kwargs"}}
+           "params": {k: v for k, v in est.get_params().items() if k != "trainer_kwargs" or v is not None}}
     if np.isfinite(gen).all():
         out["max_lyapunov"] = float(est.lyapunov_spectrum(n_steps=50_000, x0=test[0], dt=DT, n_exponents=1)[0])
     return out, est
@@ -161,6 +161,8 @@ def main():
     p.add_argument("--alrnn-latent", type=int, default=20, help="the AL-RNN's latent dimension M (the issue's: 20)")
     p.add_argument("--alrnn-select", type=int, default=None,
                    help="AL-RNN model selection on the training data every this many epochs (the AL-RNN paper's protocol)")
+    p.add_argument("--alrnn-clip", type=float, default=None,
+                   help="clip the AL-RNN's gradient norm at this value (the dendPLRNN's Lorenz setting: 10)")
     p.add_argument("--epochs-warp", type=int, default=100)
     p.add_argument("--warp-width", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
@@ -217,7 +219,9 @@ def main():
         est = ALRNNReconstructor(n_latent=args.alrnn_latent, n_relu=args.alrnn_relu, forcing=args.alrnn_forcing,
                                  alpha=args.alrnn_alpha, tau=args.alrnn_tau,
                                  noise=args.alrnn_noise, select_every=args.alrnn_select,
-                                 max_epochs=args.epochs_alrnn, dt=DT, random_state=args.seed)
+                                 max_epochs=args.epochs_alrnn, dt=DT, random_state=args.seed,
+                                 trainer_kwargs=None if args.alrnn_clip is None
+                                 else {"gradient_clip_val": args.alrnn_clip})
         gtf = "aGTF" if args.alrnn_alpha is None else f"GTF{args.alrnn_alpha:g}"
         key = f"ALRNN_{'STF' if args.alrnn_forcing == 'sparse' else gtf}{args.tag}"
         results[key], est = run_tsrnn(est, train, test, times)
