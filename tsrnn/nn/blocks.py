@@ -35,18 +35,11 @@ def mark_ssm_parameters(module: nn.Module, *names: str) -> None:
     setattr(module, _SSM_NAMES, getattr(module, _SSM_NAMES, frozenset()) | frozenset(names))
 
 
-def ssm_parameter_names(net: nn.Module) -> frozenset[str]:
-    """The qualified names (as in ``net.named_parameters()``) of the parameters tagged by
-    :func:`mark_ssm_parameters` anywhere in ``net``."""
-    return frozenset(f"{prefix}.{name}" if prefix else name
-                     for prefix, module in net.named_modules()
-                     for name in getattr(module, _SSM_NAMES, ()))
-
-
 def split_ssm_parameters(net: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
     """The trainable parameters of ``net`` as ``(regular, ssm)``: untagged and tagged by
-    :func:`mark_ssm_parameters`, each in ``net.parameters()`` order."""
-    tagged = ssm_parameter_names(net)
+    :func:`mark_ssm_parameters` (on any submodule), each in ``net.parameters()`` order."""
+    tagged = {f"{prefix}.{name}" if prefix else name
+              for prefix, module in net.named_modules() for name in getattr(module, _SSM_NAMES, ())}
     named = [(name, p) for name, p in net.named_parameters() if p.requires_grad]
     return [p for name, p in named if name not in tagged], [p for name, p in named if name in tagged]
 
